@@ -1,0 +1,38 @@
+# Groundwork: two commands on a fresh machine.
+#   make demo  - the travel planner end to end on embedded defaults
+#   make test  - ruff, mypy and the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint serve bench clean system-deps
+
+$(STAMP): pyproject.toml
+	@scripts/ensure-python.sh $(PYTHON)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+system-deps:
+	@scripts/ensure-java.sh
+
+demo: $(STAMP) system-deps
+	$(BIN)/groundwork demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: $(STAMP) system-deps lint
+	$(BIN)/pytest -q
+
+serve: $(STAMP)
+	$(BIN)/groundwork serve
+
+bench: $(STAMP) system-deps
+	$(BIN)/python bench/serve.py
+
+clean:
+	rm -rf $(VENV) .state

@@ -1,0 +1,80 @@
+"""Process settings, read once from the environment (``GROUNDWORK_*``) and passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sync.config import SQLiteStoreConfig, StoreConfig
+
+
+class Settings(BaseSettings):
+    """Everything a Groundwork process needs to know about its environment.
+
+    Build it once at the edge (CLI, server start) and pass it down; nothing
+    reads the environment anywhere else.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="GROUNDWORK_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    environment: Literal["development", "production"] = Field(
+        default="development", description="`production` refuses unsafe defaults."
+    )
+    state_dir: Path = Field(
+        default=Path(".state"),
+        description="Directory for raw data, feature tables, the embedded store and catalog.",
+    )
+    spark_master: str = Field(
+        default="local[*]", description="Spark master URL the feature jobs run on."
+    )
+    catalog_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the catalog; defaults to `<state_dir>/catalog.db`.",
+    )
+    store: StoreConfig = Field(
+        default_factory=SQLiteStoreConfig, description="The primary online store."
+    )
+    host: str = Field(default="127.0.0.1", description="Address the REST server binds.")
+    port: int = Field(default=8000, description="Port the REST server binds.")
+    chat_model: str | None = Field(
+        default=None,
+        description="LangChain `init_chat_model` id, e.g. `openai:gpt-4.1-mini`; "
+        "unset runs the deterministic plan.",
+    )
+    sample_scale: float = Field(
+        default=1.0, gt=0, description="Multiplier on the sample data's row counts."
+    )
+
+    @model_validator(mode="after")
+    def _enforce_safe_production(self) -> Settings:
+        if self.environment == "production" and self.catalog_url is None:
+            raise ValueError("GROUNDWORK_CATALOG_URL must be set in production")
+        return self
+
+    @property
+    def raw_dir(self) -> Path:
+        """Where the sample-data generator writes raw Parquet datasets."""
+        return self.state_dir / "raw"
+
+    @property
+    def feature_tables_dir(self) -> Path:
+        """Where the Spark jobs write one Parquet feature table per view."""
+        return self.state_dir / "feature_tables"
+
+    @property
+    def resolved_catalog_url(self) -> str:
+        """The catalog URL, defaulting to a SQLite file in the state directory."""
+        return self.catalog_url or f"sqlite:///{(self.state_dir / 'catalog.db').resolve()}"
+
+    @property
+    def online_db_path(self) -> Path:
+        """The embedded store's SQLite file."""
+        store = self.store
+        if isinstance(store, SQLiteStoreConfig) and store.path is not None:
+            return store.path
+        return self.state_dir / "online.db"

@@ -1,0 +1,125 @@
+"""The online-store protocol: the one interface every store implements.
+
+Stores are deliberately dumb: they persist and return records. Batching,
+retries, expiry decisions and metrics live in ``sync/lookup.py`` and
+``sync/writer.py``; a store only declares what it can do in its
+:class:`StoreCapabilities`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from features.spec import ViewSpec
+
+EntityKey = int | str
+
+
+class RecordStatus(StrEnum):
+    """Status of one served feature record."""
+
+    PRESENT = "PRESENT"
+    MISSING = "MISSING"
+    EXPIRED = "EXPIRED"
+
+
+@dataclass(frozen=True, slots=True)
+class OnlineRow:
+    """One record to upsert: the latest values of one entity in one view.
+
+    Attributes:
+        key: Entity key value.
+        values: Feature name to value, typed as the view declares.
+        event_ts: When the values were true (timezone-aware UTC).
+        expires_at: ``event_ts + ttl``; ``None`` when the view has no TTL.
+    """
+
+    key: EntityKey
+    values: Mapping[str, Any]
+    event_ts: dt.datetime
+    expires_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """One record as a store returns it, expired or not.
+
+    Attributes:
+        values: Requested feature values, typed as the view declares.
+        event_ts: When the values were true.
+        synced_at: When the record was written to this store.
+        expires_at: When the record stops being servable, if ever.
+    """
+
+    values: dict[str, Any]
+    event_ts: dt.datetime
+    synced_at: dt.datetime
+    expires_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """Outcome of one batch write.
+
+    Attributes:
+        written: Records inserted or replaced by a newer row.
+        skipped: Rows not written because the store holds a record at least as new.
+    """
+
+    written: int
+    skipped: int
+
+    def __add__(self, other: WriteResult) -> WriteResult:
+        return WriteResult(self.written + other.written, self.skipped + other.skipped)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreCapabilities:
+    """What a store can do, declared rather than probed.
+
+    Attributes:
+        max_write_batch: Most rows one ``write`` call sends in one round trip.
+        max_read_batch: Most keys one ``read`` call fetches in one round trip.
+        native_ttl: The store deletes expired records by itself.
+        embedded: The store runs inside the serving process (no network).
+    """
+
+    max_write_batch: int
+    max_read_batch: int
+    native_ttl: bool
+    embedded: bool
+
+
+class OnlineStore(ABC):
+    """Persist and fetch the latest feature record per entity of each view."""
+
+    capabilities: ClassVar[StoreCapabilities]
+
+    @abstractmethod
+    async def ensure(self, view: ViewSpec) -> None:
+        """Create the table or container for ``view`` if it does not exist."""
+
+    @abstractmethod
+    async def write(
+        self, view: ViewSpec, rows: Sequence[OnlineRow], synced_at: dt.datetime
+    ) -> WriteResult:
+        """Upsert ``rows``; never replace a record whose ``event_ts`` is as new or newer."""
+
+    @abstractmethod
+    async def read(
+        self, view: ViewSpec, keys: Sequence[EntityKey], features: Sequence[str]
+    ) -> list[StoredRecord | None]:
+        """Fetch records for ``keys`` (``None`` where absent), in key order, in one round trip."""
+
+    @abstractmethod
+    async def delete(self, view: ViewSpec, keys: Sequence[EntityKey]) -> int:
+        """Delete the records of ``keys``; return how many existed."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Release connections and clients."""
