@@ -79,6 +79,21 @@ class WriteResult:
 
 
 @dataclass(frozen=True, slots=True)
+class ReadRequest:
+    """Keys to fetch from one view, and which of its features.
+
+    Attributes:
+        view: The feature view.
+        keys: Entity keys, in the order results are wanted.
+        features: Names of the features to return.
+    """
+
+    view: ViewSpec
+    keys: Sequence[EntityKey]
+    features: Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
 class StoreCapabilities:
     """What a store can do, declared rather than probed.
 
@@ -111,10 +126,8 @@ class OnlineStore(ABC):
         """Upsert ``rows``; never replace a record whose ``event_ts`` is as new or newer."""
 
     @abstractmethod
-    async def read(
-        self, view: ViewSpec, keys: Sequence[EntityKey], features: Sequence[str]
-    ) -> list[StoredRecord | None]:
-        """Fetch records for ``keys`` (``None`` where absent), in key order, in one round trip."""
+    async def read(self, requests: Sequence[ReadRequest]) -> list[list[StoredRecord | None]]:
+        """Fetch records for every request in one round trip (``None`` where absent), in order."""
 
     @abstractmethod
     async def delete(self, view: ViewSpec, keys: Sequence[EntityKey]) -> int:

@@ -1,0 +1,120 @@
+"""Thin routes: read the input, call one service function, return the response."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, FastAPI, Request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.responses import Response
+
+from catalog.policy import ObjectType, Privilege, Securable
+from dag import serving
+from dag.runtime import CompiledEndpoint
+from dag.schemas import ErrorResponse
+from groundwork.errors import StoreUnavailable
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": description}
+    for status, description in {
+        401: "Missing, malformed, unknown, expired or revoked token.",
+        403: "No grant of EXECUTE on this endpoint, or input outside the token's entities.",
+        404: "No such endpoint.",
+        422: "Invalid input; `details.fields` names each field.",
+        503: "An online store is unavailable.",
+    }.items()
+}
+
+
+def _json(body: bytes, status: int = 200) -> Response:
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def _context(request: Request) -> serving.ServingContext:
+    context: serving.ServingContext = request.app.state.serving
+    return context
+
+
+def endpoint_route(endpoint: CompiledEndpoint) -> Any:
+    """The invoke route of one endpoint."""
+    name = endpoint.name
+
+    async def invoke_endpoint(request: Request) -> Response:
+        body = await serving.invoke(
+            _context(request), name=name, token=serving.bearer_token(
+                request.headers.get("authorization")),
+            body=await request.body(), trace_id=request.headers.get("x-request-id"),
+        )
+        return _json(body)
+
+    invoke_endpoint.__name__ = f"invoke_{name}"
+    return invoke_endpoint
+
+
+def add_endpoint_routes(app: FastAPI, endpoints: dict[str, CompiledEndpoint]) -> None:
+    """One typed POST route per endpoint, then a catch-all that answers 404."""
+    for endpoint in endpoints.values():
+        app.add_api_route(
+            f"/v1/endpoints/{endpoint.name}/invoke", endpoint_route(endpoint), methods=["POST"],
+            summary=endpoint.name, description=endpoint.description, tags=["endpoints"],
+            response_model=endpoint.schemas.response, responses=_ERRORS,
+            openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"$ref": f"#/components/schemas/{endpoint.schemas.request.__name__}"}
+            }}}},
+        )
+
+    async def invoke_unknown(name: str, request: Request) -> Response:
+        body = await serving.invoke(
+            _context(request), name=name,
+            token=serving.bearer_token(request.headers.get("authorization")),
+            body=await request.body(), trace_id=request.headers.get("x-request-id"),
+        )
+        return _json(body)
+
+    app.add_api_route("/v1/endpoints/{name}/invoke", invoke_unknown, methods=["POST"],
+                      include_in_schema=False)
+
+
+router = APIRouter()
+
+
+@router.get("/v1/tools", tags=["tools"], responses=_ERRORS)
+async def list_tools(request: Request) -> Response:
+    """Endpoints the caller may execute, each with the JSON Schema of its inputs and outputs."""
+    context = _context(request)
+    principal = context.access.authenticate(
+        serving.bearer_token(request.headers.get("authorization")))
+    tools = [
+        {"name": endpoint.name, "description": endpoint.description,
+         "input_schema": endpoint.input_schema, "output_schema": endpoint.output_schema,
+         "invoke_path": f"/v1/endpoints/{endpoint.name}/invoke"}
+        for endpoint in context.endpoints.values()
+        if context.access.authorize(principal, Securable(ObjectType.ENDPOINT, endpoint.name),
+                                    Privilege.EXECUTE).allowed
+    ]
+    return _json(orjson.dumps({"tools": tools}))
+
+
+@router.get("/healthz", tags=["operations"])
+async def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["operations"])
+async def readyz(request: Request) -> dict[str, Any]:
+    """The process can serve: endpoints compiled and the online store answers."""
+    context = _context(request)
+    try:
+        await context.store.read([])
+    except Exception as error:  # noqa: BLE001 - any store failure means not ready
+        raise StoreUnavailable("online store is not answering") from error
+    return {"status": "ready", "endpoints": sorted(context.endpoints)}
+
+
+@router.get("/metrics", tags=["operations"], include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics."""
+    return Response(generate_latest(_context(request).metrics.registry),
+                    media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,5 @@
+"""``python -m groundwork``."""
+
+from groundwork.cli import main
+
+main()

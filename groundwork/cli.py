@@ -1,0 +1,137 @@
+"""The ``groundwork`` command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from groundwork import pipeline
+from groundwork.settings import Settings
+
+app = typer.Typer(help="Serve features and functions to GenAI apps.", no_args_is_help=True)
+console = Console()
+
+ViewOption = Annotated[list[str] | None, typer.Option("--view", help="Feature view (repeatable).")]
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _counts_table(title: str, counts: dict[str, int]) -> Table:
+    table = Table(title=title)
+    table.add_column("name")
+    table.add_column("rows", justify="right")
+    for name, count in counts.items():
+        table.add_row(name, f"{count:,}")
+    return table
+
+
+@app.command("generate")
+def generate_command(
+    scale: Annotated[float | None, typer.Option(help="Multiplier on row counts.")] = None,
+    as_of: Annotated[str | None, typer.Option(help="ISO moment the data describes.")] = None,
+) -> None:
+    """Generate the deterministic travel sample data (Parquet) in the state directory."""
+    settings = _settings()
+    if scale is not None:
+        settings = settings.model_copy(update={"sample_scale": scale})
+    moment = dt.datetime.fromisoformat(as_of) if as_of else pipeline.default_as_of()
+    with console.status("generating sample data") as status:
+        counts = pipeline.generate_data(settings, moment, lambda text: status.update(text))
+    console.print(_counts_table(f"raw data in {settings.raw_dir}", counts))
+
+
+@app.command("compute")
+def compute_command(views: ViewOption = None) -> None:
+    """Run the Spark job of each feature view (master from GROUNDWORK_SPARK_MASTER)."""
+    settings = _settings()
+    with console.status("running Spark jobs") as status:
+        counts = pipeline.compute_features(settings, pipeline.recorded_as_of(settings), views,
+                                           lambda text: status.update(text))
+    console.print(_counts_table(f"feature tables in {settings.feature_tables_dir}", counts))
+
+
+@app.command("sync")
+def sync_command(
+    views: ViewOption = None,
+    full: Annotated[bool, typer.Option(help="Re-sync everything, ignoring watermarks.")] = False,
+) -> None:
+    """Sync the latest value per entity into the online store; exit 1 if any row failed."""
+    from groundwork.progress import sync_progress
+
+    settings = _settings()
+    with sync_progress(console) as advance:
+        reports = pipeline.run_sync(settings, views, full=full, progress=advance)
+    table = Table(title=f"sync into {pipeline.store_name(settings)}")
+    for column in ("view", "read", "written", "skipped (older)", "failed", "watermark"):
+        table.add_column(column, justify="left" if column in ("view", "watermark") else "right")
+    for report in reports:
+        table.add_row(report.view, f"{report.rows_read:,}", f"{report.rows_written:,}",
+                      f"{report.rows_skipped:,}", f"{report.rows_failed:,}",
+                      str(report.watermark or "-"))
+    console.print(table)
+    for report in reports:
+        for error in report.errors:
+            console.print(f"[red]{report.view}: {error}")
+    if not all(report.ok for report in reports):
+        raise typer.Exit(1)
+
+
+@app.command("register")
+def register_command() -> None:
+    """Register views, functions and endpoints in the catalog; issue the demo agent's token."""
+    registration = pipeline.register(_settings())
+    console.print(f"registered {registration.views} views, {registration.functions} functions, "
+                  f"{registration.endpoints} endpoints; demo token in {registration.token_file}")
+
+
+@app.command("serve")
+def serve_command(
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+) -> None:
+    """Serve the REST API for an existing state directory."""
+    import uvicorn
+
+    from groundwork.server import build_app
+
+    settings = _settings()
+    uvicorn.run(build_app(settings), host=host or settings.host, port=port or settings.port,
+                log_level="warning", access_log=False)
+
+
+@app.command("ask")
+def ask_command(
+    question: Annotated[str, typer.Argument(help="e.g. 'Plan 3 nights in Lisbon from "
+                                            "2026-12-04 for user 42'")],
+    url: Annotated[str | None, typer.Option(help="Base URL of a running server.")] = None,
+    token_file: Annotated[Path | None, typer.Option(help="File holding the bearer token.")] = None,
+) -> None:
+    """Ask the travel planner a question through a running server."""
+    from groundwork.demo import ask
+
+    settings = _settings()
+    base_url = url or f"http://{settings.host}:{settings.port}"
+    token_path = token_file or settings.state_dir / pipeline.DEMO_TOKEN_FILE
+    ask(console, settings, base_url, token_path.read_text().strip(), question)
+
+
+@app.command("demo")
+def demo_command(
+    question: Annotated[str | None, typer.Option(help="Question for the travel planner.")] = None,
+) -> None:
+    """Run the travel planner end to end on embedded defaults."""
+    from groundwork.demo import run_demo
+
+    run_demo(console, _settings(), question)
+
+
+def main() -> None:
+    """Entry point of the ``groundwork`` script."""
+    app()

@@ -1,0 +1,178 @@
+"""The offline half of the travel planner: data → Spark features → online store → catalog.
+
+Each step is one function of the settings, usable from the CLI one by one or
+all together by the demo. Long steps report progress through a callback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from catalog.store import Catalog
+from features.jobs.runner import run_jobs
+from features.registry import load_view_specs
+
+from catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
+from catalog.records import EndpointRecord, FunctionRecord
+from dag.runtime import compile_endpoints
+from dag.spec import EndpointSpec
+from features.sample_data import generate
+from features.spark import spark_session
+from functions.travel import TRAVEL_FUNCTIONS
+from groundwork.errors import Conflict, NotFound
+from groundwork.settings import Settings
+from groundwork.travel import TRAVEL_ENDPOINTS
+from sync.factory import open_store
+from sync.writer import SyncReport, sync_view
+
+Progress = Callable[[str], None]
+DEMO_PRINCIPAL = "travel-planner"
+DEMO_TOKEN_FILE = "demo-token"
+AS_OF_FILE = "as-of"
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def default_as_of() -> dt.datetime:
+    """The current hour in UTC: the default moment the sample data describes."""
+    return dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def generate_data(
+    settings: Settings, as_of: dt.datetime, progress: Progress = _quiet
+) -> dict[str, int]:
+    """Write the deterministic travel sample data; return row counts per dataset."""
+    counts = generate(settings.raw_dir, as_of=as_of, scale=settings.sample_scale,
+                      progress=progress)
+    (settings.state_dir / AS_OF_FILE).write_text(as_of.isoformat() + "\n")
+    return counts
+
+
+def recorded_as_of(settings: Settings) -> dt.datetime:
+    """The moment the generated sample data describes (written by :func:`generate_data`)."""
+    path = settings.state_dir / AS_OF_FILE
+    if not path.exists():
+        raise NotFound(f"no sample data in {settings.state_dir}; run `groundwork generate`",
+                       path=str(path))
+    return dt.datetime.fromisoformat(path.read_text().strip())
+
+
+def compute_features(
+    settings: Settings, as_of: dt.datetime, views: Sequence[str] | None = None,
+    progress: Progress = _quiet,
+) -> dict[str, int]:
+    """Run one Spark job per feature view; return row counts per feature table."""
+    spark = spark_session(settings.spark_master)
+    try:
+        return run_jobs(spark, raw_dir=settings.raw_dir,
+                        feature_tables_dir=settings.feature_tables_dir, as_of=as_of,
+                        views=views, progress=progress)
+    finally:
+        spark.stop()
+
+
+def store_name(settings: Settings) -> str:
+    """Name of the primary store in sync state (its ``type``)."""
+    return settings.store.type
+
+
+async def sync_views(
+    settings: Settings, views: Sequence[str] | None = None, *, full: bool = False,
+    progress: Callable[[str, int], None] | None = None,
+) -> list[SyncReport]:
+    """Sync views into the primary store, incrementally from each one's last watermark."""
+    specs = load_view_specs(settings.feature_tables_dir)
+    catalog = Catalog(settings.resolved_catalog_url)
+    catalog.create_schema()
+    store = open_store(settings.store, default_path=settings.online_db_path)
+    reports = []
+    try:
+        for name in views or list(specs):
+            view = specs[name]
+            since = None if full else catalog.last_watermark(view.name, store_name(settings))
+            started = dt.datetime.now(dt.UTC)
+            report = await sync_view(
+                store, view, path=Path(view.source_path), since=since,
+                progress=None if progress is None else (lambda rows, n=name: progress(n, rows)),
+            )
+            catalog.record_sync_run(
+                view=view.name, store=store_name(settings), started_at=started,
+                finished_at=dt.datetime.now(dt.UTC), watermark=report.watermark,
+                rows_read=report.rows_read, rows_written=report.rows_written,
+                rows_skipped=report.rows_skipped, rows_failed=report.rows_failed,
+            )
+            reports.append(report)
+    finally:
+        await store.close()
+        catalog.dispose()
+    return reports
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """What ``register`` did.
+
+    Attributes:
+        views: Feature views registered.
+        functions: Functions registered.
+        endpoints: Endpoints registered.
+        token_file: Where the demo agent's token was written, if one was issued.
+    """
+
+    views: int
+    functions: int
+    endpoints: int
+    token_file: Path | None
+
+
+def register(
+    settings: Settings, endpoints: Sequence[EndpointSpec] = TRAVEL_ENDPOINTS,
+    *, demo_principal: bool = True,
+) -> Registration:
+    """Register views, functions and endpoints; create the demo agent and its token."""
+    specs = load_view_specs(settings.feature_tables_dir)
+    compiled = compile_endpoints(endpoints, specs)
+    catalog = Catalog(settings.resolved_catalog_url)
+    catalog.create_schema()
+    try:
+        for view in specs.values():
+            catalog.register_feature_view(view)
+        for function in TRAVEL_FUNCTIONS:
+            catalog.register_function(FunctionRecord.from_callable(function))
+        for endpoint in compiled.values():
+            catalog.register_endpoint(EndpointRecord(
+                name=endpoint.name, description=endpoint.description,
+                input_schema=endpoint.input_schema, output_schema=endpoint.output_schema,
+                feature_views=endpoint.views, functions=endpoint.functions,
+            ))
+        token_file = _demo_token(settings, catalog) if demo_principal else None
+    finally:
+        catalog.dispose()
+    return Registration(len(specs), len(TRAVEL_FUNCTIONS), len(compiled), token_file)
+
+
+def _demo_token(settings: Settings, catalog: Catalog) -> Path:
+    try:
+        catalog.create_principal(DEMO_PRINCIPAL, PrincipalKind.AGENT)
+        catalog.grant(DEMO_PRINCIPAL, Privilege.EXECUTE, ObjectType.ENDPOINT, "*",
+                      grantee_kind=GranteeKind.PRINCIPAL)
+    except Conflict:
+        pass
+    issued = catalog.issue_token(DEMO_PRINCIPAL, description="travel planner demo",
+                                 expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
+    path = settings.state_dir / DEMO_TOKEN_FILE
+    path.touch(mode=0o600, exist_ok=True)
+    path.write_text(issued.token + "\n")
+    return path
+
+
+def run_sync(settings: Settings, views: Sequence[str] | None = None, *, full: bool = False,
+             progress: Callable[[str, int], None] | None = None) -> list[SyncReport]:
+    """Synchronous entry point of :func:`sync_views` for the CLI."""
+    return asyncio.run(sync_views(settings, views, full=full, progress=progress))

@@ -1,0 +1,48 @@
+"""Wire settings, stores, catalog and endpoints into a servable app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from catalog.access import AccessController
+from catalog.audit import AuditSink
+from catalog.store import Catalog
+from fastapi import FastAPI
+from features.registry import load_view_specs
+
+from dag.app import create_app
+from dag.metrics import Metrics
+from dag.runtime import compile_endpoints
+from dag.serving import ServingContext
+from dag.spec import EndpointSpec
+from groundwork.settings import Settings
+from groundwork.travel import TRAVEL_ENDPOINTS
+from sync.factory import open_store
+
+
+def build_app(settings: Settings, endpoints: Sequence[EndpointSpec] = TRAVEL_ENDPOINTS) -> FastAPI:
+    """The REST app for ``settings``; endpoints are validated and planned here, at start-up."""
+    views = load_view_specs(settings.feature_tables_dir)
+    compiled = compile_endpoints(endpoints, views)
+
+    @asynccontextmanager
+    async def serving_context() -> AsyncIterator[ServingContext]:
+        store = open_store(settings.store, default_path=settings.online_db_path)
+        catalog = Catalog(settings.resolved_catalog_url)
+        audit = AuditSink(catalog)
+        audit.start()
+        try:
+            yield ServingContext(endpoints=compiled, store=store,
+                                 access=AccessController(catalog), audit=audit, metrics=Metrics())
+        finally:
+            await audit.stop()
+            await store.close()
+            catalog.dispose()
+
+    return create_app(compiled, serving_context)
+
+
+def app_factory() -> FastAPI:
+    """Uvicorn factory: settings from the environment (``GROUNDWORK_*``)."""
+    return build_app(Settings())
