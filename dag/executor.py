@@ -3,7 +3,9 @@
 Values live in one dict keyed by node name. Each round runs its functions,
 then sends its lookups as one ``read`` per store (stores are read
 concurrently). A failing optional node records a per-node error and the call
-returns a partial result; a failing required node fails the call.
+returns a partial result; a failing required node fails the call. The features
+of a failed optional lookup read as missing (``None``), which their typed
+consumers already handle; the dependents of a failed function fail too.
 """
 
 from __future__ import annotations
@@ -133,8 +135,6 @@ class _Run:
                 self.values[feature] = column if batch is not None else None
             else:
                 self.values[feature] = column[0] if column else None
-            if batch is None:
-                self.errors.setdefault(feature, self.errors[view_name])
 
 
 async def execute(plan: Plan, inputs: Mapping[str, Any], store_for: StoreResolver) -> Execution:

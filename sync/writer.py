@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -68,13 +69,12 @@ def read_latest(view: ViewSpec, path: Path, since: dt.datetime | None) -> pa.Tab
     table = dataset.to_table(columns=columns, filter=table_filter)
     if table.num_rows == 0:
         return table
-    latest = table.group_by(view.entity).aggregate([(EVENT_TS, "max")])
-    latest = latest.rename_columns([view.entity, EVENT_TS])
-    joined = table.join(latest, keys=[view.entity, EVENT_TS], join_type="inner")
-    # Two rows of one entity at the same event_ts: keep one, deterministically.
-    return joined.group_by([view.entity, EVENT_TS], use_threads=False).aggregate(
-        [(name, "first") for name in view.feature_names]
-    ).rename_columns([view.entity, EVENT_TS, *view.feature_names])
+    order = pc.sort_indices(table, [(view.entity, "ascending"), (EVENT_TS, "descending")])
+    ordered = table.take(order)
+    keys = ordered[view.entity].to_numpy(zero_copy_only=False)
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    return ordered.filter(pa.array(first))
 
 
 def to_rows(view: ViewSpec, table: pa.Table) -> Iterator[OnlineRow]:
