@@ -97,10 +97,8 @@ async def sync_views(
             view = specs[name]
             since = None if full else catalog.last_watermark(view.name, store_name(settings))
             started = dt.datetime.now(dt.UTC)
-            report = await sync_view(
-                store, view, path=Path(view.source_path), since=since,
-                progress=None if progress is None else (lambda rows, n=name: progress(n, rows)),
-            )
+            report = await sync_view(store, view, path=Path(view.source_path), since=since,
+                                     progress=_per_view(progress, name))
             catalog.record_sync_run(
                 view=view.name, store=store_name(settings), started_at=started,
                 finished_at=dt.datetime.now(dt.UTC), watermark=report.watermark,
@@ -112,6 +110,15 @@ async def sync_views(
         await store.close()
         catalog.dispose()
     return reports
+
+
+def _per_view(
+    progress: Callable[[str, int], None] | None, view: str
+) -> Callable[[int], None] | None:
+    if progress is None:
+        return None
+    report = progress
+    return lambda rows: report(view, rows)
 
 
 @dataclass(frozen=True, slots=True)

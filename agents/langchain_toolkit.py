@@ -1,0 +1,81 @@
+"""LangChain tools over Groundwork endpoints: a thin adapter over :mod:`agents.rest`.
+
+Each endpoint the caller may execute becomes one ``StructuredTool`` whose
+``args_schema`` is the endpoint's own JSON Schema, so the model sees exactly
+what the OpenAPI document and the MCP server publish. A tool returns the
+endpoint's result as a JSON string; a failure comes back as ``{"error": ...}``
+for the model to read, never as an exception.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from langchain_core.tools import StructuredTool
+
+from agents.rest import GroundworkClient, JsonObject, ToolSpec, error_data, sanitize_tool_name
+
+RESULT_SHAPE = (
+    "Returns JSON: `outputs` (the values below), `freshness` (one entry per feature "
+    "lookup: `view`, `key`, `status` PRESENT, MISSING or EXPIRED, `event_ts`, "
+    "`age_seconds`), `errors` (steps that failed, by name) and `trace_id`. "
+    'On failure returns {"error": {"code", "message", "details"}}.'
+)
+"""How every tool's result reads, appended to each description."""
+
+
+async def build_tools(client: GroundworkClient) -> list[StructuredTool]:
+    """Make one tool per endpoint the caller may execute.
+
+    Args:
+        client: Client authenticated as the principal the agent acts for.
+
+    Raises:
+        ToolListingFailed: when the tools cannot be listed.
+    """
+    return [tool_from_spec(client, spec) for spec in await client.list_tools()]
+
+
+def tool_from_spec(client: GroundworkClient, spec: ToolSpec) -> StructuredTool:
+    """Make the tool that invokes the endpoint described by ``spec`` through ``client``."""
+
+    async def call_endpoint(**arguments: Any) -> str:
+        result = await client.invoke(spec.name, arguments, invoke_path=spec.invoke_path)
+        return result_text(result)
+
+    return StructuredTool(
+        name=sanitize_tool_name(spec.name),
+        description=tool_description(spec),
+        args_schema=spec.input_schema,
+        coroutine=call_endpoint,
+        metadata={"endpoint": spec.name, "invoke_path": spec.invoke_path},
+    )
+
+
+def tool_description(spec: ToolSpec) -> str:
+    """Describe the tool to the model: what it answers, its outputs, its result shape."""
+    outputs = ", ".join(spec.output_names) or "none declared"
+    summary = spec.description or f"Groundwork endpoint {spec.name}."
+    return f"{summary}\n\nOutputs: {outputs}.\n{RESULT_SHAPE}"
+
+
+def result_text(result: JsonObject) -> str:
+    """Serialise a tool result as the JSON text handed to the model."""
+    return orjson.dumps(result).decode()
+
+
+def parse_result_text(content: object) -> JsonObject:
+    """Read a tool's message content back into a result object.
+
+    Content that is not a JSON object (for instance an exception text written by
+    the agent runtime) becomes error data, so callers always get a mapping.
+    """
+    if isinstance(content, str):
+        try:
+            decoded = orjson.loads(content)
+        except orjson.JSONDecodeError:
+            decoded = None
+        if isinstance(decoded, dict):
+            return decoded
+    return error_data("tool_failed", str(content))

@@ -1,0 +1,164 @@
+"""The travel-planner agent: answers stay questions from Groundwork tools only.
+
+With a chat model, the real LangChain agent loop (``create_agent``) decides
+which tools to call. Without one, a deterministic plan calls ``user_profile``
+then ``hotel_offers`` through the very same tools and writes the answer with
+:func:`agents.render.render_answer`. Either way the result lists every tool call
+with its arguments and its result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain.agents import create_agent
+from langchain.chat_models import init_chat_model
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.tools import BaseTool
+
+from agents.langchain_toolkit import build_tools, parse_result_text
+from agents.question import QuestionNotUnderstood, TravelQuestion
+from agents.render import render_answer
+from agents.rest import GroundworkClient, JsonObject, error_data
+
+__all__ = [
+    "SYSTEM_PROMPT",
+    "PlanResult",
+    "QuestionNotUnderstood",
+    "ToolCallRecord",
+    "TravelQuestion",
+    "plan_trip",
+    "tool_call_records",
+]
+
+PROFILE_TOOL = "user_profile"
+OFFERS_TOOL = "hotel_offers"
+
+SYSTEM_PROMPT = """\
+You are Groundwork's travel planner. Answer only from the results of your tools:
+call user_profile for the traveller's budget and preferences, and hotel_offers for
+the hotels that can host the stay, with their prices and rooms left.
+Never invent, estimate or compute a number: every price, budget, rating, star count,
+date and room count you write must appear in a tool result, as given (money in EUR
+with two decimals, e.g. €512.40).
+State prices and the profile with their freshness, from the `freshness` entries
+(for example "prices as of two hours ago").
+Say plainly when a tool returns an error, when the profile is MISSING or EXPIRED,
+or when no hotel fits the budget; do not guess instead."""
+"""Instructions given to the chat model."""
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallRecord:
+    """One tool call the planner made.
+
+    Attributes:
+        name: Tool name.
+        arguments: Arguments the tool was called with.
+        result: The tool's result: the endpoint's success body or error data.
+    """
+
+    name: str
+    arguments: dict[str, Any]
+    result: JsonObject
+
+
+@dataclass(frozen=True, slots=True)
+class PlanResult:
+    """The planner's answer and the tool calls it rests on.
+
+    Attributes:
+        answer: Final answer for the traveller.
+        tool_calls: Every tool call made, in order.
+    """
+
+    answer: str
+    tool_calls: list[ToolCallRecord]
+
+
+async def plan_trip(
+    question: str,
+    *,
+    client: GroundworkClient,
+    chat_model: str | BaseChatModel | None = None,
+) -> PlanResult:
+    """Answer a stay question with the tools ``client``'s principal may execute.
+
+    Args:
+        question: E.g. ``"Plan 3 nights in Lisbon from 2026-12-04 for user 42"``.
+        client: Client authenticated as the principal the agent acts for.
+        chat_model: A chat model, or its id for ``init_chat_model``
+            (``"openai:gpt-4.1"``); ``None`` runs the deterministic plan.
+
+    Raises:
+        QuestionNotUnderstood: without a chat model, when the question lacks a part.
+        ToolListingFailed: when the tools cannot be listed.
+    """
+    if chat_model is None:
+        stay = TravelQuestion.parse(question)
+        return await _plan_deterministically(stay, await build_tools(client))
+    model = init_chat_model(chat_model) if isinstance(chat_model, str) else chat_model
+    return await _plan_with_model(question, await build_tools(client), model)
+
+
+async def _plan_deterministically(stay: TravelQuestion, tools: Sequence[BaseTool]) -> PlanResult:
+    tools_by_name = {tool.name: tool for tool in tools}
+    profile = await _call_tool(tools_by_name, PROFILE_TOOL, stay.profile_arguments())
+    offers = await _call_tool(tools_by_name, OFFERS_TOOL, stay.offers_arguments())
+    answer = render_answer(stay, profile.result, offers.result)
+    return PlanResult(answer=answer, tool_calls=[profile, offers])
+
+
+async def _call_tool(
+    tools_by_name: Mapping[str, BaseTool], name: str, arguments: dict[str, Any]
+) -> ToolCallRecord:
+    tool = tools_by_name.get(name)
+    if tool is None:
+        result = error_data(
+            "tool_not_available", f"The tool {name} is not available to this caller."
+        )
+    else:
+        result = parse_result_text(await tool.ainvoke(arguments))
+    return ToolCallRecord(name=name, arguments=arguments, result=result)
+
+
+async def _plan_with_model(
+    question: str, tools: Sequence[BaseTool], model: BaseChatModel
+) -> PlanResult:
+    agent = create_agent(model, list(tools), system_prompt=SYSTEM_PROMPT)
+    state = await agent.ainvoke({"messages": [HumanMessage(content=question)]})
+    messages: list[BaseMessage] = state["messages"]
+    return PlanResult(answer=_final_answer(messages), tool_calls=tool_call_records(messages))
+
+
+def tool_call_records(messages: Sequence[BaseMessage]) -> list[ToolCallRecord]:
+    """Pair every tool call the model asked for with the tool message answering it.
+
+    A call that got no answer (the run stopped first) is recorded with error data.
+    """
+    answers = {
+        message.tool_call_id: message for message in messages if isinstance(message, ToolMessage)
+    }
+    records = []
+    for message in messages:
+        if not isinstance(message, AIMessage):
+            continue
+        for call in message.tool_calls:
+            answer = answers.get(call["id"] or "")
+            result = (
+                parse_result_text(answer.content)
+                if answer is not None
+                else error_data("no_tool_result", "The tool call got no result.")
+            )
+            records.append(ToolCallRecord(name=call["name"], arguments=call["args"], result=result))
+    return records
+
+
+def _final_answer(messages: Sequence[BaseMessage]) -> str:
+    for message in reversed(messages):
+        if isinstance(message, AIMessage) and not message.tool_calls:
+            return str(message.text)
+    return ""

@@ -1,0 +1,182 @@
+"""The travel planner: the deterministic plan and the real agent loop with a scripted model."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import orjson
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+
+from agents import travel_planner
+from agents.rest import GroundworkClient
+from agents.travel_planner import (
+    SYSTEM_PROMPT,
+    QuestionNotUnderstood,
+    ToolCallRecord,
+    TravelQuestion,
+    plan_trip,
+    tool_call_records,
+)
+from tests.unit.agents.fake_platform import INPUT_SCHEMAS, OFFERS_LISBON, PROFILE_42
+from tests.unit.agents.grounding import ungrounded_figures
+from tests.unit.agents.scripted_model import (
+    ScriptedChatModel,
+    answer_from_tool_results,
+    call_tools,
+    travel_script,
+)
+
+QUESTION = "Plan 3 nights in Lisbon from 2026-12-04 for user 42"
+STAY = TravelQuestion(42, "Lisbon", dt.date(2026, 12, 4), 3)
+OFFERS_ARGUMENTS = {"user_id": 42, "city": "Lisbon", "check_in": "2026-12-04", "nights": 3}
+
+
+async def test_the_deterministic_plan_calls_profile_then_offers(client: GroundworkClient) -> None:
+    result = await plan_trip(QUESTION, client=client, chat_model=None)
+
+    assert [(call.name, call.arguments) for call in result.tool_calls] == [
+        ("user_profile", {"user_id": 42}),
+        ("hotel_offers", OFFERS_ARGUMENTS),
+    ]
+    profile, offers = (call.result for call in result.tool_calls)
+    assert profile["outputs"] == PROFILE_42
+    assert offers["outputs"]["ranked_offers"] == OFFERS_LISBON
+
+
+async def test_the_deterministic_answer_holds_only_tool_figures(client: GroundworkClient) -> None:
+    result = await plan_trip(QUESTION, client=client)
+
+    assert ungrounded_figures(result.answer, result.tool_calls) == []
+    for expected in ("€170.80 per night", "€512.40 for the stay", "2026-12-07", "Casa do Rio",
+                     "€498.30", "prices as of two hours ago",
+                     "profile as of thirty-five minutes ago"):
+        assert expected.lower() in result.answer.lower()
+
+
+async def test_the_deterministic_plan_says_when_the_profile_is_missing(
+    client: GroundworkClient,
+) -> None:
+    result = await plan_trip("Plan 3 nights in Lisbon from 2026-12-04 for user 7", client=client)
+
+    assert "There is no profile for user 7" in result.answer
+    assert ungrounded_figures(result.answer, result.tool_calls) == []
+
+
+async def test_the_deterministic_plan_reports_tool_failures(make_client) -> None:
+    result = await plan_trip(QUESTION, client=make_client(store_down=True))
+
+    assert [call.result["error"]["code"] for call in result.tool_calls] == [
+        "store_unavailable", "store_unavailable",
+    ]
+    assert "I could not get hotel offers" in result.answer
+
+
+async def test_the_deterministic_plan_reports_a_tool_it_may_not_use(make_client) -> None:
+    result = await plan_trip(QUESTION, client=make_client(granted=["hotel_offers"]))
+
+    assert result.tool_calls[0].result["error"]["code"] == "tool_not_available"
+    assert "I could not read the profile of user 42: The tool user_profile is not available " \
+           "to this caller (tool_not_available)." in result.answer
+    assert "Budget: €170.80 per night, €512.40 for the stay." in result.answer
+    assert "Casa do Rio" in result.answer
+    assert ungrounded_figures(result.answer, result.tool_calls) == []
+
+
+async def test_an_incomplete_question_fails_before_any_call(make_client) -> None:
+    with pytest.raises(QuestionNotUnderstood, match="number of nights"):
+        await plan_trip("Find me a hotel in Lisbon for user 42", client=make_client(token="x"))
+
+
+async def test_the_agent_loop_calls_the_scripted_tools_and_reads_their_results(
+    client: GroundworkClient,
+) -> None:
+    model = travel_script(STAY)
+
+    result = await plan_trip(QUESTION, client=client, chat_model=model)
+
+    assert [(call.name, call.arguments) for call in result.tool_calls] == [
+        ("user_profile", {"user_id": 42}),
+        ("hotel_offers", OFFERS_ARGUMENTS),
+    ]
+    final_conversation = model.conversations[-1]
+    received = [
+        orjson.loads(str(message.content)) for message in final_conversation
+        if isinstance(message, ToolMessage)
+    ]
+    assert received == [call.result for call in result.tool_calls]
+    assert received[1]["outputs"]["ranked_offers"] == OFFERS_LISBON
+    deterministic = await plan_trip(QUESTION, client=client)
+    assert result.answer == deterministic.answer
+    assert ungrounded_figures(result.answer, result.tool_calls) == []
+
+
+async def test_the_agent_gets_the_system_prompt_and_the_endpoint_schemas(
+    client: GroundworkClient,
+) -> None:
+    model = travel_script(STAY)
+
+    await plan_trip(QUESTION, client=client, chat_model=model)
+
+    system, question = model.conversations[0][:2]
+    assert isinstance(system, SystemMessage) and system.content == SYSTEM_PROMPT
+    assert isinstance(question, HumanMessage) and question.content == QUESTION
+    assert {tool["function"]["name"]: tool["function"]["parameters"]
+            for tool in model.bound_tools} == INPUT_SCHEMAS
+
+
+async def test_a_tool_error_reaches_the_model_as_data(client: GroundworkClient) -> None:
+    model = ScriptedChatModel(turns=[
+        call_tools(("hotel_offers", {"user_id": 42, "city": "Lisbon", "check_in": "2026-12-04"})),
+        answer_from_tool_results(
+            lambda results: f"Sorry: {results['hotel_offers']['error']['code']}"
+        ),
+    ])
+
+    result = await plan_trip("Anything in Lisbon?", client=client, chat_model=model)
+
+    assert result.answer == "Sorry: invalid_input"
+    assert result.tool_calls[0].result["error"]["details"] == {"field": "nights"}
+
+
+async def test_parallel_tool_calls_are_all_recorded(client: GroundworkClient) -> None:
+    model = ScriptedChatModel(turns=[
+        call_tools(("user_profile", {"user_id": 42}), ("hotel_offers", OFFERS_ARGUMENTS)),
+        answer_from_tool_results(lambda results: ", ".join(sorted(results))),
+    ])
+
+    result = await plan_trip(QUESTION, client=client, chat_model=model)
+
+    assert result.answer == "hotel_offers, user_profile"
+    assert type(result.answer) is str  # not LangChain's TextAccessor, which orjson refuses
+    assert [call.name for call in result.tool_calls] == ["user_profile", "hotel_offers"]
+    assert all("outputs" in call.result for call in result.tool_calls)
+
+
+async def test_a_model_id_goes_through_init_chat_model(
+    client: GroundworkClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    requested: list[str] = []
+
+    def fake_init_chat_model(model_id: str) -> ScriptedChatModel:
+        requested.append(model_id)
+        return travel_script(STAY)
+
+    monkeypatch.setattr(travel_planner, "init_chat_model", fake_init_chat_model)
+
+    result = await plan_trip(QUESTION, client=client, chat_model="openai:gpt-4.1")
+
+    assert requested == ["openai:gpt-4.1"]
+    assert "Casa do Rio" in result.answer
+
+
+def test_a_call_without_a_tool_message_is_recorded_as_unanswered() -> None:
+    call = {"name": "user_profile", "args": {"user_id": 42}, "id": "call_9", "type": "tool_call"}
+
+    records = tool_call_records([AIMessage(content="", tool_calls=[call])])
+
+    assert records == [ToolCallRecord(
+        "user_profile", {"user_id": 42},
+        {"error": {"code": "no_tool_result", "message": "The tool call got no result.",
+                   "details": {}, "status": None}},
+    )]
