@@ -30,6 +30,7 @@ def build_app(settings: Settings, endpoints: Sequence[EndpointSpec] = TRAVEL_END
     async def serving_context() -> AsyncIterator[ServingContext]:
         store = open_store(settings.store, default_path=settings.online_db_path)
         catalog = Catalog(settings.resolved_catalog_url)
+        catalog.create_schema()
         audit = AuditSink(catalog)
         audit.start()
         try:

@@ -1,0 +1,139 @@
+"""The engine, sessions and change notifications shared by every part of the catalog."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import Any, TypeVar, overload
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalog.models import Base
+from groundwork.errors import Conflict, InvalidInput
+
+MemberType = TypeVar("MemberType", bound=StrEnum)
+
+_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@:-]{0,199}")
+
+
+class CatalogBase:
+    """Owns the SQLAlchemy engine; the parts of :class:`catalog.store.Catalog` build on it.
+
+    Args:
+        url: SQLAlchemy URL, e.g. ``sqlite:///state/catalog.db`` or
+            ``postgresql+psycopg://user@host/groundwork``.
+        echo: Log every SQL statement (debugging only).
+    """
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self._engine = create_engine(url, echo=echo)
+        if self._engine.dialect.name == "sqlite":
+            event.listen(self._engine, "connect", _configure_sqlite_connection)
+        self._sessions = sessionmaker(self._engine, expire_on_commit=False)
+        self._access_listeners: list[Callable[[], None]] = []
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for migrations and tests)."""
+        return self._engine
+
+    def create_schema(self) -> None:
+        """Create every catalog table that does not exist yet."""
+        Base.metadata.create_all(self._engine)
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self._engine.dispose()
+
+    def on_access_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every committed change to principals, groups, tokens or grants.
+
+        Caches of authentication and authorization results subscribe here, so
+        changes made through this catalog take effect at once.
+        """
+        self._access_listeners.append(listener)
+
+    def _access_changed(self) -> None:
+        """Tell every listener that access data changed."""
+        for listener in self._access_listeners:
+            listener()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """A session whose transaction commits on success and rolls back on error."""
+        with self._sessions.begin() as session:
+            yield session
+
+
+def flush_or_conflict(session: Session, message: str, **details: Any) -> None:
+    """Flush pending rows, turning a uniqueness violation into :class:`Conflict`.
+
+    Raises:
+        Conflict: when a row with the same unique key already exists.
+    """
+    try:
+        session.flush()
+    except IntegrityError as error:
+        raise Conflict(message, **details) from error
+
+
+def require_name(value: str, what: str) -> str:
+    """Check that ``value`` is a usable object name and return it.
+
+    Raises:
+        InvalidInput: when the name is empty, too long or holds unusual characters.
+    """
+    if not _NAME_PATTERN.fullmatch(value):
+        raise InvalidInput(
+            f"invalid {what} name {value!r}: use letters, digits and _ . @ : - "
+            "(at most 200, starting with a letter or digit)",
+            field=what,
+        )
+    return value
+
+
+def require_member(enum_class: type[MemberType], value: str, field: str) -> MemberType:
+    """Coerce ``value`` (a member or its text value) into ``enum_class``.
+
+    Raises:
+        InvalidInput: when it is not one of the enum's values.
+    """
+    try:
+        return enum_class(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum_class)
+        raise InvalidInput(f"invalid {field} {value!r}; use {allowed}", field=field) from None
+
+
+@overload
+def to_utc(value: dt.datetime, field: str) -> dt.datetime: ...
+@overload
+def to_utc(value: None, field: str) -> None: ...
+@overload
+def to_utc(value: dt.datetime | None, field: str) -> dt.datetime | None: ...
+
+
+def to_utc(value: dt.datetime | None, field: str) -> dt.datetime | None:
+    """Return ``value`` in UTC, refusing naive datetimes (their meaning depends on the machine).
+
+    Raises:
+        InvalidInput: when ``value`` has no time zone.
+    """
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise InvalidInput(f"{field} must be a timezone-aware datetime", field=field)
+    return value.astimezone(dt.UTC)
+
+
+def _configure_sqlite_connection(connection: Any, record: Any) -> None:
+    """Enforce foreign keys and let readers run beside one writer (WAL)."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
