@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from catalog.access import AccessController
-from catalog.audit import AuditEvent, AuditSink
 from pydantic import ValidationError
 
+from catalog.access import AccessController
+from catalog.audit import AuditEvent, AuditSink
 from catalog.policy import ObjectType, Principal, Privilege, Securable
 from dag.executor import execute
 from dag.http_errors import invalid_input

@@ -12,14 +12,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from catalog.store import Catalog
-from features.jobs.runner import run_jobs
-from features.registry import load_view_specs
-
 from catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
 from catalog.records import EndpointRecord, FunctionRecord
+from catalog.store import Catalog
 from dag.runtime import compile_endpoints
 from dag.spec import EndpointSpec
+from features.jobs.runner import run_jobs
+from features.registry import load_view_specs
 from features.sample_data import generate
 from features.spark import spark_session
 from functions.travel import TRAVEL_FUNCTIONS

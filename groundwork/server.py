@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
+from fastapi import FastAPI
+
 from catalog.access import AccessController
 from catalog.audit import AuditSink
 from catalog.store import Catalog
-from fastapi import FastAPI
-from features.registry import load_view_specs
-
 from dag.app import create_app
 from dag.metrics import Metrics
 from dag.runtime import compile_endpoints
 from dag.serving import ServingContext
 from dag.spec import EndpointSpec
+from features.registry import load_view_specs
 from groundwork.settings import Settings
 from groundwork.travel import TRAVEL_ENDPOINTS
 from sync.factory import open_store
