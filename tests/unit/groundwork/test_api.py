@@ -1,0 +1,262 @@
+"""The REST API of the travel endpoints: real app, real SQLite store and catalog, in process."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
+from catalog.store import Catalog
+from features.registry import load_view_specs
+from groundwork.server import build_app
+from groundwork.settings import Settings
+from sync.base import OnlineRow
+from sync.sqlite import SQLiteStore
+
+NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+TODAY = NOW.date()
+HOUR = dt.timedelta(hours=1)
+
+
+def prices(base: float) -> list[float]:
+    return [round(base + day * 1.5, 2) for day in range(90)]
+
+
+async def seed_store(settings: Settings) -> None:
+    views = load_view_specs(settings.feature_tables_dir)
+    store = SQLiteStore(settings.online_db_path)
+    for view in views.values():
+        await store.ensure(view)
+
+    def rows(view: str, entries: dict[Any, dict[str, Any]], age: dt.timedelta) -> list[OnlineRow]:
+        ttl = dt.timedelta(seconds=views[view].ttl_seconds or 0)
+        return [OnlineRow(key, values, NOW - age, NOW - age + ttl) for key, values in entries.items()]
+
+    await store.write(views["user_profile"], rows("user_profile", {
+        42: {"budget_per_night": 150.0, "preferred_stars": 4, "home_city": "Porto",
+             "preferred_amenities": ["wifi", "spa"], "trips_last_year": 3,
+             "avg_rating_given": 4.2, "last_booking_at": NOW - dt.timedelta(days=40)},
+        43: {"budget_per_night": 80.0, "preferred_stars": 3, "home_city": "Rome",
+             "preferred_amenities": [], "trips_last_year": 0, "avg_rating_given": None,
+             "last_booking_at": None},
+    }, 2 * HOUR), NOW)
+    await store.write(views["city_top_hotels"], rows("city_top_hotels", {
+        "Lisbon": {"top_hotel_ids": [1, 2, 3], "city_hotel_count": 3, "city_median_price": 120.0},
+    }, HOUR), NOW)
+    hotel = {"hotel_city": "Lisbon", "hotel_review_count": 10, "hotel_latitude": 38.7,
+             "hotel_longitude": -9.1, "bookings_90d": 5}
+    await store.write(views["hotel_stats"], rows("hotel_stats", {
+        1: {**hotel, "hotel_name": "Alfama Garden", "hotel_stars": 4, "hotel_rating": 4.6,
+            "hotel_amenities": ["wifi", "spa"]},
+        2: {**hotel, "hotel_name": "Baixa Palace", "hotel_stars": 5, "hotel_rating": 4.8,
+            "hotel_amenities": ["wifi"]},
+        3: {**hotel, "hotel_name": "Belem Inn", "hotel_stars": 3, "hotel_rating": 3.9,
+            "hotel_amenities": []},
+    }, HOUR), NOW)
+    await store.write(views["hotel_prices"], rows("hotel_prices", {
+        1: {"prices_from": TODAY, "nightly_prices": prices(100.0), "rooms_available": [3] * 90},
+        2: {"prices_from": TODAY, "nightly_prices": prices(300.0), "rooms_available": [1] * 90},
+        3: {"prices_from": TODAY, "nightly_prices": prices(60.0), "rooms_available": [0] * 90},
+    }, HOUR / 2), NOW)
+    await store.close()
+
+
+@pytest.fixture(scope="module")
+def state(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict[str, str]]:
+    settings = Settings(state_dir=tmp_path_factory.mktemp("state"))
+    asyncio.run(seed_store(settings))
+    catalog = Catalog(settings.resolved_catalog_url)
+    catalog.create_schema()
+    tokens = {}
+    for name in ("planner", "bound", "nobody", "hotels_only", "admin"):
+        catalog.create_principal(name, PrincipalKind.AGENT)
+    catalog.grant("planner", Privilege.EXECUTE, ObjectType.ENDPOINT, "*")
+    catalog.grant("bound", Privilege.EXECUTE, ObjectType.ENDPOINT, "*")
+    catalog.grant("hotels_only", Privilege.EXECUTE, ObjectType.ENDPOINT, "hotel_*",
+                  grantee_kind=GranteeKind.PRINCIPAL)
+    for name in ("planner", "nobody", "hotels_only"):
+        tokens[name] = catalog.issue_token(name).token
+    tokens["bound"] = catalog.issue_token("bound", entity_filter={"user_id": 42}).token
+    catalog.dispose()
+    return settings, tokens
+
+
+@pytest.fixture(scope="module")
+def client(state: tuple[Settings, dict[str, str]]) -> Iterator[TestClient]:
+    with TestClient(build_app(state[0]), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def tokens(state: tuple[Settings, dict[str, str]]) -> dict[str, str]:
+    return state[1]
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"} and body["error"]["code"] == code
+    assert "Traceback" not in response.text
+    return body["error"]
+
+
+def test_health_and_readiness(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz").json()
+    assert ready["endpoints"] == ["hotel_details", "hotel_offers", "user_profile"]
+
+
+def test_one_entity_lookup_serves_values_with_status_and_freshness(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    response = client.post("/v1/endpoints/user_profile/invoke", json={"user_id": 42},
+                           headers=auth(tokens["planner"]))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["outputs"]["budget_per_night"] == 150.0
+    assert body["outputs"]["preferred_amenities"] == ["wifi", "spa"]
+    assert body["outputs"]["last_booking_at"] == (NOW - dt.timedelta(days=40)).isoformat().replace(
+        "+00:00", "Z")
+    (freshness,) = body["freshness"]
+    assert freshness["status"] == "PRESENT" and freshness["key"] == 42
+    assert 7199 <= freshness["age_seconds"] < 7300
+    assert len(body["trace_id"]) == 32
+
+
+def test_missing_entity_reads_missing(client: TestClient, tokens: dict[str, str]) -> None:
+    body = client.post("/v1/endpoints/user_profile/invoke", json={"user_id": 999},
+                       headers=auth(tokens["planner"])).json()
+    assert body["freshness"][0]["status"] == "MISSING"
+    assert set(body["outputs"].values()) == {None}
+
+
+def test_hotel_offers_computes_from_served_prices(client: TestClient,
+                                                  tokens: dict[str, str]) -> None:
+    check_in = TODAY + dt.timedelta(days=10)
+    response = client.post(
+        "/v1/endpoints/hotel_offers/invoke", headers=auth(tokens["planner"]),
+        json={"user_id": 42, "city": "Lisbon", "check_in": check_in.isoformat(), "nights": 3},
+    )
+    assert response.status_code == 200, response.text
+    outputs = response.json()["outputs"]
+    assert outputs["budget_total"] == 450.0
+    assert outputs["check_out"] == (check_in + dt.timedelta(days=3)).isoformat()
+    offers = {offer["hotel_id"]: offer for offer in outputs["ranked_offers"]}
+    assert set(offers) == {1, 2}  # hotel 3 is sold out
+    assert offers[1]["total_price"] == round(sum(prices(100.0)[10:13]), 2)
+    assert offers[1]["within_budget"] and not offers[2]["within_budget"]
+    assert outputs["ranked_offers"][0]["hotel_id"] == 1  # within budget ranks first
+    views = {entry["view"] for entry in response.json()["freshness"]}
+    assert views == {"user_profile", "city_top_hotels", "hotel_stats", "hotel_prices"}
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"city": "Lisbon", "check_in": "2026-12-04", "nights": 3}, "user_id"),
+    ({"user_id": "x", "city": "Lisbon", "check_in": "2026-12-04", "nights": 3}, "user_id"),
+    ({"user_id": 42, "city": "Lisbon", "check_in": "someday", "nights": 3}, "check_in"),
+    ({"user_id": 42, "city": "Lisbon", "check_in": "2026-12-04", "nights": 0}, "nights"),
+    ({"user_id": 42, "city": "Lisbon", "check_in": "2026-12-04", "nights": 3, "x": 1}, "x"),
+])
+def test_invalid_input_is_422_naming_the_field(client: TestClient, tokens: dict[str, str],
+                                               body: dict[str, Any], field: str) -> None:
+    response = client.post("/v1/endpoints/hotel_offers/invoke", json=body,
+                           headers=auth(tokens["planner"]))
+    error = assert_error(response, 422, "invalid_input")
+    assert field in [item["field"] for item in error["details"]["fields"]]
+
+
+def test_malformed_json_is_422(client: TestClient, tokens: dict[str, str]) -> None:
+    response = client.post("/v1/endpoints/user_profile/invoke", content=b"{not json",
+                           headers=auth(tokens["planner"]))
+    assert_error(response, 422, "invalid_input")
+
+
+def test_authentication_failures_are_401(client: TestClient) -> None:
+    for headers in ({}, auth("nonsense"), auth("gw_0123456789abcdef_secret"),
+                    {"Authorization": "Basic abc"}):
+        response = client.post("/v1/endpoints/user_profile/invoke", json={"user_id": 42},
+                               headers=headers)
+        assert_error(response, 401, "not_authenticated")
+        assert "outputs" not in response.text
+    assert_error(client.get("/v1/tools"), 401, "not_authenticated")
+
+
+def test_authorization_failures_are_403(client: TestClient, tokens: dict[str, str]) -> None:
+    nobody = client.post("/v1/endpoints/user_profile/invoke", json={"user_id": 42},
+                         headers=auth(tokens["nobody"]))
+    assert_error(nobody, 403, "access_denied")
+    other = client.post("/v1/endpoints/user_profile/invoke", json={"user_id": 42},
+                        headers=auth(tokens["hotels_only"]))
+    assert_error(other, 403, "access_denied")
+    foreign = client.post("/v1/endpoints/user_profile/invoke", json={"user_id": 43},
+                          headers=auth(tokens["bound"]))
+    assert_error(foreign, 403, "access_denied")
+    own = client.post("/v1/endpoints/user_profile/invoke", json={"user_id": 42},
+                      headers=auth(tokens["bound"]))
+    assert own.status_code == 200
+
+
+def test_unknown_endpoint_is_404_for_a_caller_allowed_everything(
+    client: TestClient, tokens: dict[str, str]
+) -> None:
+    response = client.post("/v1/endpoints/nope/invoke", json={}, headers=auth(tokens["planner"]))
+    assert_error(response, 404, "endpoint_not_found")
+    assert_error(client.get("/v1/nothing-here"), 404, "not_found")
+
+
+def test_tools_list_only_what_the_caller_may_execute(client: TestClient,
+                                                     tokens: dict[str, str]) -> None:
+    tools = client.get("/v1/tools", headers=auth(tokens["hotels_only"])).json()["tools"]
+    assert [tool["name"] for tool in tools] == ["hotel_details", "hotel_offers"]
+    offers = tools[1]
+    assert offers["input_schema"]["required"] == ["user_id", "city", "check_in", "nights"]
+    assert offers["input_schema"]["properties"]["nights"]["minimum"] == 1
+    assert offers["invoke_path"] == "/v1/endpoints/hotel_offers/invoke"
+    assert client.get("/v1/tools", headers=auth(tokens["nobody"])).json() == {"tools": []}
+
+
+def test_openapi_has_a_typed_schema_per_endpoint(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    operation = document["paths"]["/v1/endpoints/hotel_offers/invoke"]["post"]
+    request_ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    schemas = document["components"]["schemas"]
+    assert request_ref == "#/components/schemas/HotelOffersRequest"
+    assert schemas["HotelOffersRequest"]["properties"]["check_in"]["format"] == "date"
+    response_ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    outputs = schemas[response_ref.rsplit("/", 1)[1]]["properties"]["outputs"]["$ref"]
+    assert "ranked_offers" in schemas[outputs.rsplit("/", 1)[1]]["properties"]
+    assert "HotelOffer" in schemas
+    assert "422" in operation["responses"] and "403" in operation["responses"]
+
+
+def test_metrics_count_calls(client: TestClient, tokens: dict[str, str]) -> None:
+    client.post("/v1/endpoints/user_profile/invoke", json={"user_id": 42},
+                headers=auth(tokens["planner"]))
+    text = client.get("/metrics").text
+    assert 'groundwork_endpoint_calls_total{endpoint="user_profile",status="200"}' in text
+
+
+def test_every_call_is_audited(state: tuple[Settings, dict[str, str]]) -> None:
+    settings, tokens = state
+    with TestClient(build_app(settings)) as fresh:
+        fresh.post("/v1/endpoints/user_profile/invoke", json={"user_id": 42},
+                   headers=auth(tokens["planner"]))
+        fresh.post("/v1/endpoints/user_profile/invoke", json={"user_id": 42},
+                   headers=auth(tokens["nobody"]))
+        fresh.post("/v1/endpoints/user_profile/invoke", json={"user_id": 42})
+    catalog = Catalog(settings.resolved_catalog_url)
+    events = catalog.audit_events(limit=3)
+    catalog.dispose()
+    assert [(event.principal, event.allowed, event.status_code) for event in events] == [
+        (None, False, 401), ("nobody", False, 403), ("planner", True, 200)]
+    assert all(event.object_name == "user_profile" for event in events)
+    assert "no grant" in events[1].reason
