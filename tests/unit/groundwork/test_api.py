@@ -35,7 +35,8 @@ async def seed_store(settings: Settings) -> None:
 
     def rows(view: str, entries: dict[Any, dict[str, Any]], age: dt.timedelta) -> list[OnlineRow]:
         ttl = dt.timedelta(seconds=views[view].ttl_seconds or 0)
-        return [OnlineRow(key, values, NOW - age, NOW - age + ttl) for key, values in entries.items()]
+        return [OnlineRow(key, values, NOW - age, NOW - age + ttl)
+                for key, values in entries.items()]
 
     await store.write(views["user_profile"], rows("user_profile", {
         42: {"budget_per_night": 150.0, "preferred_stars": 4, "home_city": "Porto",
