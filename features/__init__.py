@@ -1,0 +1,1 @@
+"""Feature definitions (Feast), the Spark jobs that compute them, and the travel sample data."""

@@ -19,7 +19,6 @@ from sync.base import OnlineRow, ReadRequest, StoredRecord
 from sync.sqlite import SQLiteStore
 from tests.unit.dag.views import USERS, VIEWS
 
-NOW = dt.datetime.now(dt.UTC)
 PEOPLE = ViewSpec("people", "person_id", ValueType.INT,
                   (FeatureSpec("nickname_of_friend", ValueType.STRING),), ttl_seconds=60)
 ALL_VIEWS = {**VIEWS, "people": PEOPLE}
@@ -42,20 +41,21 @@ class CountingStore(SQLiteStore):
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[CountingStore]:
+    now = dt.datetime.now(dt.UTC)
     opened = CountingStore(tmp_path / "online.db")
     for view in ALL_VIEWS.values():
         await opened.ensure(view)
     await opened.write(USERS, [
         OnlineRow(1, {"budget": 120.0, "friends": [10, 11, 12], "nickname": "ana"},
-                  NOW - dt.timedelta(minutes=30), NOW + dt.timedelta(minutes=30)),
+                  now - dt.timedelta(minutes=30), now + dt.timedelta(minutes=30)),
         OnlineRow(2, {"budget": 90.0, "friends": [], "nickname": "bo"},
-                  NOW - dt.timedelta(hours=2), NOW - dt.timedelta(hours=1)),
-    ], NOW)
+                  now - dt.timedelta(hours=2), now - dt.timedelta(hours=1)),
+    ], now)
     await opened.write(PEOPLE, [
-        OnlineRow(10, {"nickname_of_friend": "ten"}, NOW, NOW + dt.timedelta(minutes=1)),
-        OnlineRow(12, {"nickname_of_friend": "twelve"}, NOW - dt.timedelta(hours=1),
-                  NOW - dt.timedelta(minutes=59)),
-    ], NOW)
+        OnlineRow(10, {"nickname_of_friend": "ten"}, now, now + dt.timedelta(minutes=1)),
+        OnlineRow(12, {"nickname_of_friend": "twelve"}, now - dt.timedelta(hours=1),
+                  now - dt.timedelta(minutes=59)),
+    ], now)
     yield opened
     await opened.close()
 
@@ -102,7 +102,7 @@ async def test_values_status_and_freshness(store: CountingStore) -> None:
     assert statuses == {("users", 1): "PRESENT", ("people", 10): "PRESENT",
                         ("people", 11): "MISSING", ("people", 12): "EXPIRED"}
     user = next(item for item in result.freshness if item["view"] == "users")
-    assert 1790 < user["age_seconds"] < 1810
+    assert 1800 <= user["age_seconds"] < 1800 + 10
     assert store.reads == [["users"], ["people"]]  # one batched read per round
 
 

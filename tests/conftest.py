@@ -1,0 +1,20 @@
+"""Fixtures shared by every test suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pyspark.sql import SparkSession
+
+from features.spark import spark_session
+
+pytest_plugins = ["tests.support.travel_data"]
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[SparkSession]:
+    """One local Spark session (two cores) for the whole test run; needs Java 17+."""
+    session = spark_session("local[2]", "groundwork-tests")
+    yield session
+    session.stop()

@@ -1,0 +1,226 @@
+"""The Spark feature jobs agree with an independent pandas computation from the raw data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from pyspark.sql import SparkSession
+
+from features.jobs import city_top_hotels, hotel_stats, user_profile
+from features.jobs.city_top_hotels import POPULARITY_WEIGHT, PRIOR_WEIGHT, TOP_HOTELS
+from tests.support.travel_data import TravelData
+
+pytestmark = pytest.mark.spark
+
+WEEK = dt.timedelta(days=7)
+MICROS_UTC = pa.timestamp("us", tz="UTC")
+
+
+def feature_table(data: TravelData, view: str) -> pd.DataFrame:
+    return pq.read_table(data.feature_tables_dir / view).to_pandas()
+
+
+def raw(data: TravelData, dataset: str) -> pd.DataFrame:
+    return pq.read_table(data.raw_dir / f"{dataset}.parquet").to_pandas()
+
+
+def snapshot(table: pd.DataFrame, at: dt.datetime, key: str) -> pd.DataFrame:
+    return table[table.event_ts == pd.Timestamp(at)].set_index(key).sort_index()
+
+
+def ratings_known(bookings: pd.DataFrame, at: dt.datetime) -> pd.DataFrame:
+    """Ratings given by ``at``: a guest rates at check-out (midnight UTC)."""
+    check_out = pd.to_datetime(bookings.check_in).dt.tz_localize("UTC") + pd.to_timedelta(
+        bookings.nights, unit="D"
+    )
+    return bookings[bookings.rating.notna() & (check_out <= pd.Timestamp(at))]
+
+
+def test_row_counts_and_two_snapshots(travel_data: TravelData) -> None:
+    hotels, users = len(raw(travel_data, "hotels")), len(raw(travel_data, "users"))
+    assert travel_data.row_counts == {
+        "user_profile": 2 * users,
+        "hotel_stats": 2 * hotels,
+        "hotel_prices": 2 * hotels,
+        "city_top_hotels": 2 * 40,
+    }
+    as_of = travel_data.as_of
+    expected = {
+        "user_profile": {as_of - WEEK, as_of},
+        "hotel_stats": {as_of - WEEK, as_of},
+        "hotel_prices": {as_of - dt.timedelta(days=1), as_of},
+        "city_top_hotels": {as_of - WEEK, as_of},
+    }
+    for view, instants in expected.items():
+        table = feature_table(travel_data, view)
+        assert set(table.event_ts) == {pd.Timestamp(moment) for moment in instants}, view
+
+
+def test_schemas(travel_data: TravelData) -> None:
+    expected = {
+        "user_profile": [
+            ("user_id", pa.int64()), ("budget_per_night", pa.float64()),
+            ("preferred_stars", pa.int64()), ("home_city", pa.string()),
+            ("preferred_amenities", pa.list_(pa.string())), ("trips_last_year", pa.int64()),
+            ("avg_rating_given", pa.float64()), ("last_booking_at", MICROS_UTC),
+        ],
+        "hotel_prices": [
+            ("hotel_id", pa.int64()), ("prices_from", pa.date32()),
+            ("nightly_prices", pa.list_(pa.float64())), ("rooms_available", pa.list_(pa.int64())),
+        ],
+        "city_top_hotels": [
+            ("city", pa.string()), ("top_hotel_ids", pa.list_(pa.int64())),
+            ("city_hotel_count", pa.int64()), ("city_median_price", pa.float64()),
+        ],
+    }
+    for view, columns in expected.items():
+        schema = pq.read_table(travel_data.feature_tables_dir / view).schema
+        actual = [(field.name, field.type) for field in schema]
+        assert [(name, kind) for name, kind in actual] == [*columns, ("event_ts", MICROS_UTC)]
+
+
+def test_user_profile_matches_pandas(travel_data: TravelData) -> None:
+    table = feature_table(travel_data, "user_profile")
+    users = raw(travel_data, "users").set_index("user_id")
+    bookings = raw(travel_data, "bookings")
+    sample = [42, *np.random.default_rng(1).choice(users.index, 40, replace=False)]
+    for at in (travel_data.as_of - WEEK, travel_data.as_of):
+        computed = snapshot(table, at, "user_id")
+        for user_id in sample:
+            row = computed.loc[user_id]
+            mine = bookings[(bookings.user_id == user_id) & (bookings.booked_at < at)]
+            recent = mine.booked_at >= pd.Timestamp(at - dt.timedelta(days=365))
+            assert row.trips_last_year == recent.sum()
+            assert row.last_booking_at == mine.booked_at.max()
+            expected_rating = ratings_known(mine, at).rating.mean()
+            # Spark rounds half up, Python half to even: allow one unit in the last place.
+            assert row.avg_rating_given == pytest.approx(expected_rating, abs=0.0051,
+                                                         nan_ok=True)
+            assert row.budget_per_night == users.budget_per_night[user_id]
+            assert row.home_city == users.home_city[user_id]
+            assert list(row.preferred_amenities) == list(users.preferred_amenities[user_id])
+
+
+def test_hotel_stats_match_pandas(travel_data: TravelData) -> None:
+    table = feature_table(travel_data, "hotel_stats")
+    hotels = raw(travel_data, "hotels").set_index("hotel_id")
+    bookings = raw(travel_data, "bookings")
+    for at in (travel_data.as_of - WEEK, travel_data.as_of):
+        computed = snapshot(table, at, "hotel_id")
+        before = bookings[bookings.booked_at < at]
+        ratings = ratings_known(before, at).groupby("hotel_id").rating
+        recent = before[before.booked_at >= pd.Timestamp(at - dt.timedelta(days=90))]
+        assert list(computed.index) == list(hotels.index)
+        np.testing.assert_allclose(computed.hotel_rating, ratings.mean().reindex(hotels.index),
+                                   rtol=0, atol=0.0051)
+        assert computed.hotel_review_count.tolist() == (
+            ratings.count().reindex(hotels.index, fill_value=0).tolist()
+        )
+        assert computed.bookings_90d.tolist() == (
+            recent.groupby("hotel_id").size().reindex(hotels.index, fill_value=0).tolist()
+        )
+        assert computed.hotel_name.tolist() == hotels.name.tolist()
+        assert computed.hotel_stars.tolist() == hotels.stars.tolist()
+
+
+def test_hotel_prices_match_raw_prices(travel_data: TravelData) -> None:
+    table = feature_table(travel_data, "hotel_prices")
+    prices = raw(travel_data, "prices").sort_values(["hotel_id", "date"])
+    for at in (travel_data.as_of - dt.timedelta(days=1), travel_data.as_of):
+        computed = snapshot(table, at, "hotel_id")
+        for hotel_id, days in prices.groupby("hotel_id"):
+            row = computed.loc[hotel_id]
+            assert row.prices_from == travel_data.as_of.date()
+            assert list(row.nightly_prices) == days.price.tolist()
+            assert list(row.rooms_available) == days.rooms_available.tolist()
+            assert len(row.nightly_prices) == 90
+
+
+def expected_rankings(data: TravelData, at: dt.datetime) -> pd.DataFrame:
+    """Per city: top hotel ids by Bayesian-average rating plus demand, count, median price."""
+    hotels = raw(data, "hotels").set_index("hotel_id")
+    bookings = raw(data, "bookings")
+    before = bookings[bookings.booked_at < at]
+    ratings = ratings_known(before, at)
+    recent = before[before.booked_at >= pd.Timestamp(at - dt.timedelta(days=90))]
+    per_hotel = hotels.assign(
+        count=ratings.groupby("hotel_id").rating.count().reindex(hotels.index, fill_value=0),
+        total=ratings.groupby("hotel_id").rating.sum().reindex(hotels.index, fill_value=0.0),
+        demand=recent.groupby("hotel_id").size().reindex(hotels.index, fill_value=0),
+    )
+    per_hotel["score"] = (PRIOR_WEIGHT * ratings.rating.mean() + per_hotel.total) / (
+        PRIOR_WEIGHT + per_hotel["count"]
+    ) + POPULARITY_WEIGHT * np.log1p(per_hotel.demand)
+    ranked = per_hotel.reset_index().sort_values(["score", "hotel_id"], ascending=[False, True])
+    return ranked.groupby("city").agg(
+        top_hotel_ids=("hotel_id", lambda ids: list(ids)[:TOP_HOTELS]),
+        city_hotel_count=("hotel_id", "size"),
+        city_median_price=("base_price", "median"),
+    )
+
+
+def test_city_top_hotels_match_pandas(travel_data: TravelData) -> None:
+    table = feature_table(travel_data, "city_top_hotels")
+    for at in (travel_data.as_of - WEEK, travel_data.as_of):
+        computed = snapshot(table, at, "city")
+        expected = expected_rankings(travel_data, at)
+        assert len(computed) == 40
+        assert computed.city_hotel_count.max() > TOP_HOTELS
+        for city, row in computed.iterrows():
+            if city not in expected.index:
+                assert (list(row.top_hotel_ids), row.city_hotel_count) == ([], 0)
+                continue
+            assert list(row.top_hotel_ids) == expected.top_hotel_ids[city], city
+            assert row.city_hotel_count == expected.city_hotel_count[city]
+            # rounded to cents by Spark (half up), so within half a cent of the exact median
+            assert row.city_median_price == pytest.approx(
+                expected.city_median_price[city], abs=0.0051
+            )
+
+
+def truncated_copy(data: TravelData, target: Path, before: dt.datetime) -> Path:
+    """The raw data as it stood at ``before``: bookings made later removed."""
+    shutil.copytree(data.raw_dir, target)
+    bookings = pq.read_table(data.raw_dir / "bookings.parquet")
+    keep = pc.less(bookings["booked_at"], pa.scalar(before, MICROS_UTC))
+    pq.write_table(bookings.filter(keep), target / "bookings.parquet")
+    return target
+
+
+def comparable(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Rows sorted by ``key`` with list cells as tuples, so frames compare with ``==``."""
+    return frame.sort_values(key, ignore_index=True).map(
+        lambda cell: tuple(cell) if isinstance(cell, np.ndarray | list) else cell
+    )
+
+
+def test_older_snapshot_uses_only_older_data(
+    spark: SparkSession, travel_data: TravelData, tmp_path: Path
+) -> None:
+    older = travel_data.as_of - WEEK
+    past_raw = truncated_copy(travel_data, tmp_path / "raw", older)
+    jobs = {
+        "user_profile": (user_profile.build, "user_id"),
+        "hotel_stats": (hotel_stats.build, "hotel_id"),
+        "city_top_hotels": (city_top_hotels.build, "city"),
+    }
+    for view, (build, key) in jobs.items():
+        full = feature_table(travel_data, view)
+        from_past = build(spark, str(past_raw), travel_data.as_of).toArrow().to_pandas()
+        older_rows = full[full.event_ts == pd.Timestamp(older)]
+        past_rows = from_past[from_past.event_ts == pd.Timestamp(older)]
+        pd.testing.assert_frame_equal(
+            comparable(past_rows, key), comparable(older_rows, key), check_exact=False, rtol=1e-12
+        )
+        newest_rows = full[full.event_ts == pd.Timestamp(travel_data.as_of)]
+        assert not comparable(newest_rows, key).drop(columns="event_ts").equals(
+            comparable(older_rows, key).drop(columns="event_ts")
+        ), f"{view}: the two snapshots should differ"
