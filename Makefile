@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint serve bench clean system-deps
+.PHONY: demo test lint serve bench clean system-deps test-servers
 
 $(STAMP): pyproject.toml
 	@scripts/ensure-python.sh $(PYTHON)
@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml
 system-deps:
 	@scripts/ensure-java.sh
 
+test-servers:
+	@scripts/ensure-test-servers.sh
+
 demo: $(STAMP) system-deps
 	$(BIN)/groundwork demo
 
@@ -25,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: $(STAMP) system-deps lint
+test: $(STAMP) system-deps test-servers lint
 	$(BIN)/pytest -q
 
 serve: $(STAMP)
@@ -35,4 +38,4 @@ bench: $(STAMP) system-deps
 	$(BIN)/python bench/serve.py
 
 clean:
-	rm -rf $(VENV) .state
+	rm -rf $(VENV) .state tests/servers/node_modules

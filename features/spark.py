@@ -7,6 +7,7 @@ run in-process (``local[*]``) or on a cluster.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -47,6 +48,8 @@ def spark_session(
     if master.startswith("local"):
         # A local driver binds to loopback; saying so spares Spark a hostname warning.
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        # Local Python workers run the driver's interpreter, so they import this project.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     quiet_logs = {"spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={LOG_CONFIG}"}
     builder = SparkSession.builder.master(master).appName(app_name)
     for key, value in {**LOCAL_DEFAULTS, **quiet_logs, **(config or {})}.items():

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from groundwork import pipeline
-from groundwork.settings import Settings
+from groundwork.settings import PRIMARY, Settings
 
 app = typer.Typer(help="Serve features and functions to GenAI apps.", no_args_is_help=True)
 console = Console()
@@ -60,15 +60,24 @@ def compute_command(views: ViewOption = None) -> None:
 @app.command("sync")
 def sync_command(
     views: ViewOption = None,
+    store: Annotated[str, typer.Option(help="Target store: `primary` or a name in "
+                                       "GROUNDWORK_STORES.")] = PRIMARY,
     full: Annotated[bool, typer.Option(help="Re-sync everything, ignoring watermarks.")] = False,
+    partitions: Annotated[int | None, typer.Option(min=1, help="Parallel writers.")] = None,
+    batch_size: Annotated[int | None, typer.Option(min=1, help="Rows per write call.")] = None,
 ) -> None:
-    """Sync the latest value per entity into the online store; exit 1 if any row failed."""
+    """Sync the latest value per entity into an online store with Spark.
+
+    Incremental by default (a watermark per view and store, kept in the
+    catalog). Exits 1 when any row failed.
+    """
     from groundwork.progress import sync_progress
 
     settings = _settings()
-    with sync_progress(console) as advance:
-        reports = pipeline.run_sync(settings, views, full=full, progress=advance)
-    table = Table(title=f"sync into {pipeline.store_name(settings)}")
+    with sync_progress(console) as update:
+        reports = pipeline.sync_views(settings, views, store=store, full=full, progress=update,
+                                      partitions=partitions, batch_size=batch_size)
+    table = Table(title=f"sync into {settings.store_key(store)}")
     for column in ("view", "read", "written", "skipped (older)", "failed", "watermark"):
         table.add_column(column, justify="left" if column in ("view", "watermark") else "right")
     for report in reports:

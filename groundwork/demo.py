@@ -113,13 +113,16 @@ def run_demo(console: Console, settings: Settings, question: str | None = None) 
     with console.status("generating sample data") as status:
         counts = pipeline.generate_data(settings, as_of, lambda text: status.update(text))
     console.print("[green]✓[/] sample data: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-    with console.status(f"running Spark jobs on {settings.spark_master}") as status:
-        counts = pipeline.compute_features(settings, as_of, progress=lambda t: status.update(t))
-    console.print(f"[green]✓[/] feature tables: {_counts(counts)}")
-    with sync_progress(console) as advance:
-        reports = pipeline.run_sync(settings, progress=advance)
+    with pipeline.spark_for(settings) as spark:
+        with console.status(f"running Spark jobs on {settings.spark_master}") as status:
+            counts = pipeline.compute_features(settings, as_of, spark=spark,
+                                               progress=lambda text: status.update(text))
+        console.print(f"[green]✓[/] feature tables: {_counts(counts)}")
+        with sync_progress(console) as update:
+            reports = pipeline.sync_views(settings, spark=spark, progress=update)
     for report in reports:
-        console.print(f"[green]✓[/] synced {report.view}: {report.rows_written:,} written, "
+        console.print(f"[green]✓[/] synced {report.view} into {settings.store.type}: "
+                      f"{report.rows_written:,} written, "
                       f"{report.rows_skipped:,} skipped as older, {report.rows_failed} failed")
     registration = pipeline.register(settings)
     console.print(f"[green]✓[/] catalog: {registration.views} views, {registration.functions} "

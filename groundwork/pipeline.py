@@ -6,14 +6,17 @@ all together by the demo. Long steps report progress through a callback.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
+from pyspark.sql import SparkSession
+
 from catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
-from catalog.records import EndpointRecord, FunctionRecord
+from catalog.records import EndpointRecord, FunctionRecord, SyncStatus
 from catalog.store import Catalog
 from dag.runtime import compile_endpoints
 from dag.spec import EndpointSpec
@@ -21,12 +24,13 @@ from features.jobs.runner import run_jobs
 from features.registry import load_view_specs
 from features.sample_data import generate
 from features.spark import spark_session
+from features.spec import ViewSpec
 from functions.travel import TRAVEL_FUNCTIONS
-from groundwork.errors import Conflict, NotFound
-from groundwork.settings import Settings
+from groundwork.errors import Conflict, FeatureViewNotFound, NotFound
+from groundwork.settings import PRIMARY, Settings
 from groundwork.travel import TRAVEL_ENDPOINTS
-from sync.factory import open_store
-from sync.writer import SyncReport, sync_view
+from sync import spark_job
+from sync.writer import SyncReport
 
 Progress = Callable[[str], None]
 DEMO_PRINCIPAL = "travel-planner"
@@ -62,62 +66,93 @@ def recorded_as_of(settings: Settings) -> dt.datetime:
     return dt.datetime.fromisoformat(path.read_text().strip())
 
 
-def compute_features(
-    settings: Settings, as_of: dt.datetime, views: Sequence[str] | None = None,
-    progress: Progress = _quiet,
-) -> dict[str, int]:
-    """Run one Spark job per feature view; return row counts per feature table."""
+@contextmanager
+def spark_for(settings: Settings) -> Iterator[SparkSession]:
+    """A Spark session on the configured master, stopped afterwards."""
     spark = spark_session(settings.spark_master)
     try:
-        return run_jobs(spark, raw_dir=settings.raw_dir,
-                        feature_tables_dir=settings.feature_tables_dir, as_of=as_of,
-                        views=views, progress=progress)
+        yield spark
     finally:
         spark.stop()
 
 
-def store_name(settings: Settings) -> str:
-    """Name of the primary store in sync state (its ``type``)."""
-    return settings.store.type
+def compute_features(
+    settings: Settings, as_of: dt.datetime, views: Sequence[str] | None = None,
+    progress: Progress = _quiet, *, spark: SparkSession | None = None,
+) -> dict[str, int]:
+    """Run one Spark job per feature view; return row counts per feature table."""
+    with nullcontext(spark) if spark is not None else spark_for(settings) as session:
+        return run_jobs(session, raw_dir=settings.raw_dir,
+                        feature_tables_dir=settings.feature_tables_dir, as_of=as_of,
+                        views=views, progress=progress)
 
 
-async def sync_views(
-    settings: Settings, views: Sequence[str] | None = None, *, full: bool = False,
-    progress: Callable[[str, int], None] | None = None,
+def sync_views(
+    settings: Settings,
+    views: Sequence[str] | None = None,
+    *,
+    store: str = PRIMARY,
+    full: bool = False,
+    spark: SparkSession | None = None,
+    partitions: int | None = None,
+    batch_size: int | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> list[SyncReport]:
-    """Sync views into the primary store, incrementally from each one's last watermark."""
+    """Sync views into a store with Spark, incrementally from each one's last watermark.
+
+    Args:
+        settings: Process settings.
+        views: View names; all when ``None``.
+        store: Name of the target store (``primary`` or a key of ``settings.stores``).
+        full: Ignore watermarks and re-sync everything.
+        spark: A running session to reuse; a new one otherwise.
+        partitions: Parallel writers (Spark partitions); Spark's parallelism by default.
+        batch_size: Rows per write call; the store's maximum by default.
+        progress: Called with (view, partitions done, partitions in all).
+    """
+    configs = settings.store_configs()
+    if store not in configs:
+        raise NotFound(f"no store named {store!r}", store=store, known=sorted(configs))
     specs = load_view_specs(settings.feature_tables_dir)
+    unknown = [name for name in views or [] if name not in specs]
+    if unknown:
+        raise FeatureViewNotFound(f"unknown view(s) {', '.join(unknown)}", views=unknown)
     catalog = Catalog(settings.resolved_catalog_url)
     catalog.create_schema()
-    store = open_store(settings.store, default_path=settings.online_db_path)
     reports = []
     try:
-        for name in views or list(specs):
-            view = specs[name]
-            since = None if full else catalog.last_watermark(view.name, store_name(settings))
-            started = dt.datetime.now(dt.UTC)
-            report = await sync_view(store, view, path=Path(view.source_path), since=since,
-                                     progress=_per_view(progress, name))
-            catalog.record_sync_run(
-                view=view.name, store=store_name(settings), started_at=started,
-                finished_at=dt.datetime.now(dt.UTC), watermark=report.watermark,
-                rows_read=report.rows_read, rows_written=report.rows_written,
-                rows_skipped=report.rows_skipped, rows_failed=report.rows_failed,
-            )
-            reports.append(report)
+        with nullcontext(spark) if spark is not None else spark_for(settings) as session:
+            for name in views or list(specs):
+                reports.append(_sync_one(
+                    settings, catalog, session, specs[name], store, full=full,
+                    progress=progress, partitions=partitions, batch_size=batch_size,
+                ))
     finally:
-        await store.close()
         catalog.dispose()
     return reports
 
 
-def _per_view(
-    progress: Callable[[str, int], None] | None, view: str
-) -> Callable[[int], None] | None:
-    if progress is None:
-        return None
-    report = progress
-    return lambda rows: report(view, rows)
+def _sync_one(
+    settings: Settings, catalog: Catalog, spark: SparkSession, view: ViewSpec, store: str,
+    *, full: bool, progress: Callable[[str, int, int], None] | None,
+    partitions: int | None, batch_size: int | None,
+) -> SyncReport:
+    key = settings.store_key(store)
+    since = None if full else catalog.last_watermark(view.name, key)
+    started = dt.datetime.now(dt.UTC)
+    report = spark_job.sync_view(
+        spark, view, settings.store_configs()[store], default_path=settings.online_db_path,
+        since=since, partitions=partitions, batch_size=batch_size,
+        progress=None if progress is None else partial(progress, view.name),
+    )
+    catalog.record_sync_run(
+        view=view.name, store=key, started_at=started, finished_at=dt.datetime.now(dt.UTC),
+        watermark=report.watermark, rows_read=report.rows_read,
+        rows_written=report.rows_written, rows_skipped=report.rows_skipped,
+        rows_failed=report.rows_failed,
+        status=SyncStatus.SUCCEEDED if report.ok else SyncStatus.FAILED,
+    )
+    return report
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,9 +211,3 @@ def _demo_token(settings: Settings, catalog: Catalog) -> Path:
     path.touch(mode=0o600, exist_ok=True)
     path.write_text(issued.token + "\n")
     return path
-
-
-def run_sync(settings: Settings, views: Sequence[str] | None = None, *, full: bool = False,
-             progress: Callable[[str, int], None] | None = None) -> list[SyncReport]:
-    """Synchronous entry point of :func:`sync_views` for the CLI."""
-    return asyncio.run(sync_views(settings, views, full=full, progress=progress))

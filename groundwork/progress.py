@@ -17,16 +17,16 @@ from rich.progress import (
 
 
 @contextmanager
-def sync_progress(console: Console) -> Iterator[Callable[[str, int], None]]:
-    """Yield ``advance(view, rows)`` that drives one progress line per view."""
+def sync_progress(console: Console) -> Iterator[Callable[[str, int, int], None]]:
+    """Yield ``update(view, partitions_done, partitions)`` driving one bar per view."""
     tasks: dict[str, TaskID] = {}
-    with Progress(TextColumn("sync {task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("rows"), TimeElapsedColumn(), console=console,
-                  transient=False) as progress:
+    columns = (TextColumn("sync {task.description:<16}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("partitions"), TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
 
-        def advance(view: str, rows: int) -> None:
+        def update(view: str, done: int, total: int) -> None:
             if view not in tasks:
-                tasks[view] = progress.add_task(view, total=None)
-            progress.advance(tasks[view], rows)
+                tasks[view] = progress.add_task(view, total=total)
+            progress.update(tasks[view], completed=done, total=total)
 
-        yield advance
+        yield update

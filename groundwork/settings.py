@@ -10,6 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sync.config import SQLiteStoreConfig, StoreConfig
 
+PRIMARY = "primary"
+"""Name of the primary store (``GROUNDWORK_STORE``)."""
+
 
 class Settings(BaseSettings):
     """Everything a Groundwork process needs to know about its environment.
@@ -37,7 +40,16 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the catalog; defaults to `<state_dir>/catalog.db`.",
     )
     store: StoreConfig = Field(
-        default_factory=SQLiteStoreConfig, description="The primary online store."
+        default_factory=SQLiteStoreConfig,
+        description="The primary online store: sync writes to it and serving reads from it.",
+    )
+    stores: dict[str, StoreConfig] = Field(
+        default_factory=dict,
+        description="More online stores by name; `groundwork sync --store NAME` writes to them.",
+    )
+    view_stores: dict[str, str] = Field(
+        default_factory=dict,
+        description="View name to the name of the store serving it (default `primary`).",
     )
     host: str = Field(default="127.0.0.1", description="Address the REST server binds.")
     port: int = Field(default=8000, description="Port the REST server binds.")
@@ -55,6 +67,23 @@ class Settings(BaseSettings):
         if self.environment == "production" and self.catalog_url is None:
             raise ValueError("GROUNDWORK_CATALOG_URL must be set in production")
         return self
+
+    @model_validator(mode="after")
+    def _known_view_stores(self) -> Settings:
+        if PRIMARY in self.stores:
+            raise ValueError(f"store name {PRIMARY!r} is reserved for GROUNDWORK_STORE")
+        unknown = sorted(set(self.view_stores.values()) - set(self.store_configs()))
+        if unknown:
+            raise ValueError(f"view_stores names unknown stores: {', '.join(unknown)}")
+        return self
+
+    def store_configs(self) -> dict[str, StoreConfig]:
+        """Every configured store by name; the primary one is called ``primary``."""
+        return {PRIMARY: self.store, **self.stores}
+
+    def store_key(self, name: str) -> str:
+        """Identity of a store in sync state: its name and type, e.g. ``primary:redis``."""
+        return f"{name}:{self.store_configs()[name].type}"
 
     @property
     def raw_dir(self) -> Path:

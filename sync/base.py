@@ -98,8 +98,10 @@ class StoreCapabilities:
     """What a store can do, declared rather than probed.
 
     Attributes:
-        max_write_batch: Most rows one ``write`` call sends in one round trip.
-        max_read_batch: Most keys one ``read`` call fetches in one round trip.
+        max_write_batch: Most rows one round trip carries (``write`` splits larger
+            batches itself); also the batch size sync uses by default.
+        max_read_batch: Most keys one round trip fetches (``read`` splits larger
+            requests itself).
         native_ttl: The store deletes expired records by itself.
         embedded: The store runs inside the serving process (no network).
     """
@@ -123,11 +125,14 @@ class OnlineStore(ABC):
     async def write(
         self, view: ViewSpec, rows: Sequence[OnlineRow], synced_at: dt.datetime
     ) -> WriteResult:
-        """Upsert ``rows``; never replace a record whose ``event_ts`` is as new or newer."""
+        """Upsert any number of ``rows``; never replace a record as new or newer."""
 
     @abstractmethod
     async def read(self, requests: Sequence[ReadRequest]) -> list[list[StoredRecord | None]]:
-        """Fetch records for every request in one round trip (``None`` where absent), in order."""
+        """Fetch records for every request (``None`` where absent), in key order.
+
+        One round trip when the keys fit the store's per-call limit.
+        """
 
     @abstractmethod
     async def delete(self, view: ViewSpec, keys: Sequence[EntityKey]) -> int:

@@ -1,12 +1,17 @@
-"""Open the online store a typed config describes."""
+"""Open the online store a typed config describes (backends import lazily)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from sync.base import OnlineStore
-from sync.config import SQLiteStoreConfig, StoreConfig
-from sync.sqlite import SQLiteStore
+from sync.config import (
+    CosmosStoreConfig,
+    DynamoDBStoreConfig,
+    RedisStoreConfig,
+    SQLiteStoreConfig,
+    StoreConfig,
+)
 
 
 def open_store(config: StoreConfig, *, default_path: Path) -> OnlineStore:
@@ -17,5 +22,19 @@ def open_store(config: StoreConfig, *, default_path: Path) -> OnlineStore:
         default_path: File used by the embedded store when the config names none.
     """
     if isinstance(config, SQLiteStoreConfig):
+        from sync.sqlite import SQLiteStore
+
         return SQLiteStore(config.path or default_path)
+    if isinstance(config, RedisStoreConfig):
+        from sync.redis import RedisStore
+
+        return RedisStore(config)
+    if isinstance(config, DynamoDBStoreConfig):
+        from sync.dynamodb import DynamoDBStore
+
+        return DynamoDBStore(config)
+    if isinstance(config, CosmosStoreConfig):
+        from sync.cosmos import CosmosStore
+
+        return CosmosStore(config)
     raise TypeError(f"unsupported store config {type(config).__name__}")

@@ -1,30 +1,22 @@
-"""Sync a feature table into an online store, incrementally and idempotently.
+"""Write online rows into a store in batches, retrying, and account for every row.
 
-The latest row per entity wins. Rows at or after the watermark are read again
-on the next run (``>=``), which is safe because writes are conditional on
-``event_ts``: replaying a row changes nothing. Each batch is retried with
-backoff; a batch that still fails is counted and reported, never dropped
-silently.
+Store-agnostic and Spark-free: the Spark sync job (``sync/spark_job.py``) calls
+:func:`write_rows` inside each partition, and tests call it directly. Writes
+are conditional on ``event_ts`` in every store, so replaying rows is safe.
+Each batch is retried with exponential backoff and jitter on
+``StoreUnavailable``; a batch that still fails is counted and reported, never
+dropped silently.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.dataset as ds
-from tenacity import (
-    AsyncRetrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_random_exponential,
-)
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
+from tenacity import wait_random_exponential as backoff
 
 from features.spec import ViewSpec
 from groundwork.errors import StoreUnavailable
@@ -35,15 +27,15 @@ EVENT_TS = "event_ts"
 
 @dataclass(slots=True)
 class SyncReport:
-    """What one sync run did.
+    """What one sync run (or one partition of it) did.
 
     Attributes:
         view: The view synced.
-        rows_read: Feature-table rows read (at or after the watermark).
+        rows_read: Latest-per-entity rows read from the feature table.
         rows_written: Records written to the store.
         rows_skipped: Rows not written because the store held a record as new or newer.
         rows_failed: Rows whose batch failed after all retries.
-        watermark: Largest ``event_ts`` successfully synced, or the previous watermark.
+        watermark: Largest ``event_ts`` among the rows handled, when none failed.
         errors: One message per failed batch.
     """
 
@@ -60,42 +52,39 @@ class SyncReport:
         """True when no row failed."""
         return self.rows_failed == 0
 
-
-def read_latest(view: ViewSpec, path: Path, since: dt.datetime | None) -> pa.Table:
-    """Rows of the feature table at or after ``since``, the latest one per entity."""
-    dataset = ds.dataset(path, format="parquet")
-    table_filter = None if since is None else pc.field(EVENT_TS) >= pa.scalar(since)
-    columns = [view.entity, EVENT_TS, *view.feature_names]
-    table = dataset.to_table(columns=columns, filter=table_filter)
-    if table.num_rows == 0:
-        return table
-    order = pc.sort_indices(table, [(view.entity, "ascending"), (EVENT_TS, "descending")])
-    ordered = table.take(order)
-    keys = ordered[view.entity].to_numpy(zero_copy_only=False)
-    first = np.ones(len(keys), dtype=bool)
-    first[1:] = keys[1:] != keys[:-1]
-    return ordered.filter(pa.array(first))
+    def merge(self, other: SyncReport) -> None:
+        """Add another partition's counts to this report."""
+        self.rows_read += other.rows_read
+        self.rows_written += other.rows_written
+        self.rows_skipped += other.rows_skipped
+        self.rows_failed += other.rows_failed
+        self.errors.extend(other.errors)
+        if other.watermark is not None and (self.watermark is None
+                                            or other.watermark > self.watermark):
+            self.watermark = other.watermark
 
 
-def to_rows(view: ViewSpec, table: pa.Table) -> Iterator[OnlineRow]:
-    """Convert Arrow rows to online rows with ``expires_at`` from the view's TTL."""
-    ttl = None if view.ttl_seconds is None else dt.timedelta(seconds=view.ttl_seconds)
-    for record in table.to_pylist():
-        event_ts = _aware(record.pop(EVENT_TS))
-        key = record.pop(view.entity)
-        yield OnlineRow(
-            key=key, values=record, event_ts=event_ts,
-            expires_at=None if ttl is None else event_ts + ttl,
-        )
-
-
-def _aware(value: Any) -> dt.datetime:
+def aware(value: Any) -> dt.datetime:
+    """A timezone-aware UTC datetime from a datetime that may be naive (UTC)."""
     if not isinstance(value, dt.datetime):
         raise TypeError(f"event_ts must be a timestamp, got {type(value).__name__}")
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
-def _batches(rows: Iterator[OnlineRow], size: int) -> Iterator[list[OnlineRow]]:
+def to_rows(view: ViewSpec, records: Iterable[Mapping[str, Any]]) -> Iterator[OnlineRow]:
+    """Online rows from feature-table records, with ``expires_at`` from the view's TTL."""
+    ttl = None if view.ttl_seconds is None else dt.timedelta(seconds=view.ttl_seconds)
+    names = view.feature_names
+    for record in records:
+        event_ts = aware(record[EVENT_TS])
+        yield OnlineRow(
+            key=record[view.entity], values={name: record[name] for name in names},
+            event_ts=event_ts, expires_at=None if ttl is None else event_ts + ttl,
+        )
+
+
+def batches(rows: Iterable[OnlineRow], size: int) -> Iterator[list[OnlineRow]]:
+    """Split ``rows`` into lists of at most ``size``."""
     batch: list[OnlineRow] = []
     for row in rows:
         batch.append(row)
@@ -113,7 +102,7 @@ async def write_with_retry(
     synced_at = dt.datetime.now(dt.UTC)
     async for attempt in AsyncRetrying(
         retry=retry_if_exception_type(StoreUnavailable),
-        wait=wait_random_exponential(multiplier=0.05, max=2.0),
+        wait=backoff(multiplier=0.05, max=2.0),
         stop=stop_after_attempt(attempts),
         reraise=True,
     ):
@@ -122,30 +111,29 @@ async def write_with_retry(
     raise AssertionError("unreachable")
 
 
-async def sync_view(
+async def write_rows(
     store: OnlineStore,
     view: ViewSpec,
+    rows: Iterable[OnlineRow],
     *,
-    path: Path,
-    since: dt.datetime | None = None,
     batch_size: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> SyncReport:
-    """Sync the latest value per entity of ``view`` from its feature table into ``store``.
+    """Write ``rows`` in batches and report every row as written, skipped or failed.
 
     Args:
-        store: Target online store.
-        view: The view to sync.
-        path: The view's feature table (Parquet file or directory).
-        since: Watermark of the previous successful run; ``None`` syncs everything.
+        store: Target online store (its table for ``view`` must exist).
+        view: The view the rows belong to.
+        rows: At most one row per entity.
         batch_size: Rows per write call; defaults to the store's declared maximum.
         progress: Called with the number of rows handled after each batch.
     """
-    await store.ensure(view)
-    table = read_latest(view, path, since)
-    report = SyncReport(view=view.name, rows_read=table.num_rows, watermark=since)
-    size = batch_size or store.capabilities.max_write_batch
-    for batch in _batches(to_rows(view, table), size):
+    report = SyncReport(view=view.name)
+    newest: dt.datetime | None = None
+    for batch in batches(rows, batch_size or store.capabilities.max_write_batch):
+        report.rows_read += len(batch)
+        batch_newest = max(row.event_ts for row in batch)
+        newest = batch_newest if newest is None else max(newest, batch_newest)
         try:
             result = await write_with_retry(store, view, batch)
         except StoreUnavailable as error:
@@ -156,7 +144,5 @@ async def sync_view(
             report.rows_skipped += result.skipped
         if progress is not None:
             progress(len(batch))
-    if report.ok and table.num_rows:
-        newest = pc.max(table[EVENT_TS]).as_py()
-        report.watermark = _aware(newest)
+    report.watermark = newest if report.ok else None
     return report

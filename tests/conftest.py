@@ -9,7 +9,12 @@ from pyspark.sql import SparkSession
 
 from features.spark import spark_session
 
-pytest_plugins = ["tests.support.travel_data"]
+pytest_plugins = [
+    "tests.support.travel_data",
+    "tests.support.redis_server",
+    "tests.support.dynamodb_server",
+    "tests.support.cosmos_server",
+]
 
 
 @pytest.fixture(scope="session")

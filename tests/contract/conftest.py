@@ -1,17 +1,25 @@
-"""Fixtures of the online-store contract suite: one real store per parameter."""
+"""Fixtures of the online-store contract suite: one real store per parameter.
+
+Each backend's server is started once per test session by its own plugin in
+``tests/support/`` (``<kind>_config`` fixtures); every test gets a view with a
+unique name, so tests sharing a server never see each other's records.
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
 from features.spec import FeatureSpec, ValueType, ViewSpec
 from sync.base import OnlineStore
-from sync.sqlite import SQLiteStore
+from sync.config import SQLiteStoreConfig, StoreConfig
+from sync.factory import open_store
 
-STORES = ["sqlite"]
+STORES = ["sqlite", "redis", "dynamodb", "cosmos"]
 
 ALL_TYPES_VIEW = ViewSpec(
     name="all_types",
@@ -32,16 +40,33 @@ ALL_TYPES_VIEW = ViewSpec(
 )
 
 
-async def _open(kind: str, tmp_path: Path) -> OnlineStore:
-    if kind == "sqlite":
-        return SQLiteStore(tmp_path / "online.db")
-    raise ValueError(kind)
+@dataclass(frozen=True, slots=True)
+class Contract:
+    """A store under test and the view (uniquely named) its test writes to.
+
+    Attributes:
+        store: The real store.
+        view: The all-types view, renamed for this test.
+        kind: Store type.
+    """
+
+    store: OnlineStore
+    view: ViewSpec
+    kind: str
+
+
+@pytest.fixture
+def sqlite_config(tmp_path: Path) -> SQLiteStoreConfig:
+    """The embedded store in a fresh file."""
+    return SQLiteStoreConfig(path=tmp_path / "online.db")
 
 
 @pytest.fixture(params=STORES)
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[OnlineStore]:
-    """A fresh, real store with the all-types view ensured."""
-    opened = await _open(request.param, tmp_path)
-    await opened.ensure(ALL_TYPES_VIEW)
-    yield opened
-    await opened.close()
+async def contract(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Contract]:
+    """A real store of each kind with a fresh all-types view ensured."""
+    config: StoreConfig = request.getfixturevalue(f"{request.param}_config")
+    store = open_store(config, default_path=tmp_path / "online.db")
+    view = replace(ALL_TYPES_VIEW, name=f"all_types_{uuid.uuid4().hex[:10]}")
+    await store.ensure(view)
+    yield Contract(store, view, request.param)
+    await store.close()

@@ -6,39 +6,52 @@ import asyncio
 import datetime as dt
 from typing import Any
 
-from sync.base import OnlineRow, OnlineStore, ReadRequest, RecordStatus
+from sync.base import OnlineRow, ReadRequest, RecordStatus
 from sync.lookup import lookup_many
-from tests.contract.conftest import ALL_TYPES_VIEW as VIEW
+from tests.contract.conftest import ALL_TYPES_VIEW, Contract
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=123456)
-FEATURES = VIEW.feature_names
+FEATURES = ALL_TYPES_VIEW.feature_names
 
 
 def values(number: int) -> dict[str, Any]:
     return {
-        "an_int": number, "a_float": number + 0.25, "a_bool": number % 2 == 0,
-        "a_string": f"value {number} ✓", "a_timestamp": NOW - dt.timedelta(days=number),
+        "an_int": number,
+        "a_float": number + 0.25,
+        "a_bool": number % 2 == 0,
+        "a_string": f"value {number} ✓",
+        "a_timestamp": NOW - dt.timedelta(days=number),
         "a_date": dt.date(2026, 1, 1) + dt.timedelta(days=number),
-        "int_list": [number, -number, 2**40], "float_list": [0.5, float(number)],
+        "int_list": [number, -number, 2**40],
+        "float_list": [0.5, float(number)],
         "string_list": ["a", "b,c", ""],
     }
 
 
-def row(key: str, number: int, age: dt.timedelta = dt.timedelta(0),
-        ttl: dt.timedelta | None = dt.timedelta(hours=1)) -> OnlineRow:
+def row(
+    key: str,
+    number: int,
+    age: dt.timedelta = dt.timedelta(0),
+    ttl: dt.timedelta | None = dt.timedelta(hours=1),
+) -> OnlineRow:
     event_ts = NOW - age
-    return OnlineRow(key=key, values=values(number), event_ts=event_ts,
-                     expires_at=None if ttl is None else event_ts + ttl)
+    return OnlineRow(
+        key=key,
+        values=values(number),
+        event_ts=event_ts,
+        expires_at=None if ttl is None else event_ts + ttl,
+    )
 
 
-async def read(store: OnlineStore, keys: list[str]) -> list[Any]:
-    (results,) = await lookup_many(store, [ReadRequest(VIEW, keys, FEATURES)], NOW)
+async def read(contract: Contract, keys: list[str]) -> list[Any]:
+    requests = [ReadRequest(contract.view, keys, FEATURES)]
+    (results,) = await lookup_many(contract.store, requests, NOW)
     return results
 
 
-async def test_every_type_round_trips(store: OnlineStore) -> None:
-    await store.write(VIEW, [row("k1", 3)], NOW)
-    (result,) = await read(store, ["k1"])
+async def test_every_type_round_trips(contract: Contract) -> None:
+    await contract.store.write(contract.view, [row("k1", 3)], NOW)
+    (result,) = await read(contract, ["k1"])
     assert result.status is RecordStatus.PRESENT
     assert result.values == values(3)
     assert type(result.values["an_int"]) is int
@@ -47,89 +60,111 @@ async def test_every_type_round_trips(store: OnlineStore) -> None:
     assert result.event_ts == NOW
 
 
-async def test_nulls_round_trip(store: OnlineStore) -> None:
+async def test_nulls_round_trip(contract: Contract) -> None:
     empty = OnlineRow("k-null", dict.fromkeys(FEATURES), NOW, None)
-    await store.write(VIEW, [empty], NOW)
-    (result,) = await read(store, ["k-null"])
+    await contract.store.write(contract.view, [empty], NOW)
+    (result,) = await read(contract, ["k-null"])
     assert result.status is RecordStatus.PRESENT
     assert result.values == dict.fromkeys(FEATURES)
 
 
-async def test_older_row_never_overwrites_newer(store: OnlineStore) -> None:
-    await store.write(VIEW, [row("k", 1)], NOW)
-    outcome = await store.write(VIEW, [row("k", 2, age=dt.timedelta(minutes=5))], NOW)
+async def test_older_row_never_overwrites_newer(contract: Contract) -> None:
+    await contract.store.write(contract.view, [row("k", 1)], NOW)
+    outcome = await contract.store.write(
+        contract.view, [row("k", 2, age=dt.timedelta(minutes=5))], NOW
+    )
     assert (outcome.written, outcome.skipped) == (0, 1)
-    (result,) = await read(store, ["k"])
+    (result,) = await read(contract, ["k"])
     assert result.values["an_int"] == 1
 
 
-async def test_newer_row_replaces_older(store: OnlineStore) -> None:
-    await store.write(VIEW, [row("k", 1, age=dt.timedelta(minutes=5))], NOW)
-    outcome = await store.write(VIEW, [row("k", 2)], NOW)
+async def test_newer_row_replaces_older(contract: Contract) -> None:
+    await contract.store.write(contract.view, [row("k", 1, age=dt.timedelta(minutes=5))], NOW)
+    outcome = await contract.store.write(contract.view, [row("k", 2)], NOW)
     assert outcome.written == 1
-    (result,) = await read(store, ["k"])
+    (result,) = await read(contract, ["k"])
     assert result.values["an_int"] == 2
 
 
-async def test_same_batch_twice_changes_nothing(store: OnlineStore) -> None:
+async def test_same_batch_twice_changes_nothing(contract: Contract) -> None:
     batch = [row(f"k{number}", number) for number in range(50)]
-    first = await store.write(VIEW, batch, NOW)
-    second = await store.write(VIEW, batch, NOW + dt.timedelta(seconds=1))
+    first = await contract.store.write(contract.view, batch, NOW)
+    second = await contract.store.write(contract.view, batch, NOW + dt.timedelta(seconds=1))
     assert (first.written, second.written, second.skipped) == (50, 0, 50)
-    (result,) = await lookup_many(store, [ReadRequest(VIEW, ["k7"], FEATURES)], NOW)
-    assert result[0].values == values(7)
+    (result,) = await read(contract, ["k7"])
+    assert result.values == values(7)
 
 
-async def test_expired_rows_read_as_expired(store: OnlineStore) -> None:
-    await store.write(VIEW, [row("old", 1, age=dt.timedelta(hours=2))], NOW)
-    (result,) = await read(store, ["old"])
+async def test_expired_rows_read_as_expired(contract: Contract) -> None:
+    await contract.store.write(contract.view, [row("old", 1, age=dt.timedelta(hours=2))], NOW)
+    (result,) = await read(contract, ["old"])
     assert result.status is RecordStatus.EXPIRED
     assert result.values is None
     assert result.age_seconds == 7200
 
 
-async def test_rows_without_ttl_never_expire(store: OnlineStore) -> None:
-    await store.write(VIEW, [row("forever", 1, age=dt.timedelta(days=900), ttl=None)], NOW)
-    (result,) = await read(store, ["forever"])
+async def test_rows_without_ttl_never_expire(contract: Contract) -> None:
+    await contract.store.write(
+        contract.view, [row("forever", 1, age=dt.timedelta(days=900), ttl=None)], NOW
+    )
+    (result,) = await read(contract, ["forever"])
     assert result.status is RecordStatus.PRESENT
 
 
-async def test_missing_keys_read_as_missing_in_key_order(store: OnlineStore) -> None:
-    await store.write(VIEW, [row("b", 2)], NOW)
-    results = await read(store, ["a", "b", "c"])
-    assert [r.status for r in results] == [RecordStatus.MISSING, RecordStatus.PRESENT,
-                                           RecordStatus.MISSING]
+async def test_missing_keys_read_as_missing_in_key_order(contract: Contract) -> None:
+    await contract.store.write(contract.view, [row("b", 2)], NOW)
+    results = await read(contract, ["a", "b", "c"])
+    assert [r.status for r in results] == [
+        RecordStatus.MISSING,
+        RecordStatus.PRESENT,
+        RecordStatus.MISSING,
+    ]
     assert results[1].key == "b"
 
 
-async def test_batches_larger_than_the_store_limits(store: OnlineStore) -> None:
-    count = max(store.capabilities.max_write_batch, store.capabilities.max_read_batch) + 7
-    batch = [row(f"key-{number}", number) for number in range(count)]
-    written = 0
-    for start in range(0, count, store.capabilities.max_write_batch):
-        written += (await store.write(
-            VIEW, batch[start:start + store.capabilities.max_write_batch], NOW)).written
-    assert written == count
-    results = await read(store, [f"key-{number}" for number in range(count)])
+async def test_batches_larger_than_the_store_limits(contract: Contract) -> None:
+    limits = contract.store.capabilities
+    count = max(limits.max_write_batch, limits.max_read_batch) + 7
+    outcome = await contract.store.write(
+        contract.view, [row(f"key-{number}", number) for number in range(count)], NOW
+    )
+    assert (outcome.written, outcome.skipped) == (count, 0)
+    results = await read(contract, [f"key-{number}" for number in range(count)])
     assert [r.values["an_int"] for r in results] == list(range(count))
 
 
-async def test_keys_with_unusual_characters(store: OnlineStore) -> None:
-    keys = ["a:b", "x'; DROP TABLE fv_all_types; --", "ünï cødé", "with space", "%_*", "/"]
-    await store.write(VIEW, [row(key, number) for number, key in enumerate(keys)], NOW)
-    results = await read(store, keys)
+async def test_keys_with_unusual_characters(contract: Contract) -> None:
+    keys = [
+        "a:b",
+        "x'; DROP TABLE fv_all_types; --",
+        "ünï cødé",
+        "with space",
+        "%_*",
+        "/",
+        "a/b?c#d",
+        "{braces}",
+        "tab\tand\nnewline",
+        "ключ",
+        "🙂",
+    ]
+    await contract.store.write(
+        contract.view, [row(key, number) for number, key in enumerate(keys)], NOW
+    )
+    results = await read(contract, keys)
     assert [r.values["an_int"] for r in results] == list(range(len(keys)))
 
 
-async def test_concurrent_writers_end_with_newest(store: OnlineStore) -> None:
+async def test_concurrent_writers_end_with_newest(contract: Contract) -> None:
     rows = [row("hot", number, age=dt.timedelta(seconds=100 - number)) for number in range(100)]
-    await asyncio.gather(*(store.write(VIEW, [item], NOW) for item in reversed(rows)))
-    (result,) = await read(store, ["hot"])
+    await asyncio.gather(
+        *(contract.store.write(contract.view, [item], NOW) for item in reversed(rows))
+    )
+    (result,) = await read(contract, ["hot"])
     assert result.values["an_int"] == 99
 
 
-async def test_delete_removes_records(store: OnlineStore) -> None:
-    await store.write(VIEW, [row("gone", 1), row("kept", 2)], NOW)
-    assert await store.delete(VIEW, ["gone", "never"]) == 1
-    results = await read(store, ["gone", "kept"])
+async def test_delete_removes_records(contract: Contract) -> None:
+    await contract.store.write(contract.view, [row("gone", 1), row("kept", 2)], NOW)
+    assert await contract.store.delete(contract.view, ["gone", "never"]) == 1
+    results = await read(contract, ["gone", "kept"])
     assert [r.status for r in results] == [RecordStatus.MISSING, RecordStatus.PRESENT]

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from pyspark.sql import SparkSession
 
 from groundwork import pipeline
 from groundwork.demo import free_port, server_process
@@ -29,10 +30,10 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(travel_data: TravelData) -> Iterator[LiveServer]:
+def live_server(travel_data: TravelData, spark: SparkSession) -> Iterator[LiveServer]:
     """Sync the feature tables, register everything, and serve them from a child process."""
     settings = Settings(state_dir=travel_data.state_dir)
-    reports = pipeline.run_sync(settings)
+    reports = pipeline.sync_views(settings, spark=spark)
     assert all(report.ok and report.rows_written for report in reports)
     registration = pipeline.register(settings)
     assert registration.token_file is not None

@@ -1,0 +1,413 @@
+"""Azure Cosmos DB (SQL API) online store: one container per view, one item per entity.
+
+Layout. Database ``config.database``; container ``<container_prefix><view>`` partitioned on
+``/pk`` (the canonical entity-key string), default TTL on (``-1``) so each item's ``ttl``
+(seconds until ``expires_at``, ``-1`` for never) lets Cosmos DB delete expired records itself;
+``sync/lookup.py`` still decides expiry at read. Items are ``{"id", "pk", "event_ts",
+"synced_at", "expires_at", "ttl", "values"}``, times in epoch microseconds, values encoded by
+``sync/codec.py``. Only point operations are used, so nothing is indexed (cheaper writes).
+
+Item ids. Cosmos DB ids may not contain ``/ \\ ? #``, so the id is the SHA-256 hex digest of
+the key string: fixed length, URL-safe, any key works. Uniqueness is per ``(pk, id)`` and the
+key itself is kept in ``pk``, so even a digest collision could not merge two entities.
+
+Writes. One item per round trip (a transactional batch spans one logical partition, and
+every entity is its own partition), run concurrently, at most ``max_concurrency`` at a time
+per call. Each row is a compare-and-set loop on ``event_ts``: create when absent (409: a
+concurrent writer created it, re-read); otherwise skip when the stored ``event_ts`` is as new
+or newer, else replace with ``If-Match`` on the etag just read (412: a concurrent writer got
+there first, re-read). Whether a row starts with the create or with the read follows the
+previous row of the view, so a first load costs one round trip per row. Conditional patch
+with a filter predicate would save the read on updates, but the local server evaluates the
+predicate by scanning the whole container.
+
+Retries. The SDK retries throttling (429) honouring ``x-ms-retry-after-ms`` (``retry_total``
+attempts, at most ``retry_backoff_max`` seconds) and connection errors; where it gives up on
+408, 429, 449 or 503 this module tries again, up to ``max_attempts`` calls, waiting the
+server's retry-after or an exponential backoff with jitter. Anything else, and exhausted
+retries, raise :class:`~groundwork.errors.StoreUnavailable`, never an SDK exception.
+
+TLS. Certificate checks stay on: the SDK silently skips them for the hosts ``localhost`` and
+``127.0.0.1``, so every request asks for verification explicitly unless the config allows an
+insecure loopback endpoint. Loopback and plain-HTTP endpoints are single local servers with no
+regions to discover, so endpoint discovery (and its 500 ms cross-region retry) is off there.
+
+Local server quirk. ``@vercel/cosmosdb-server`` answers a read of a missing item with a 500
+whose message is a JavaScript ``TypeError`` about reading the partition-key property of
+``undefined``. Only that exact message, from a loopback endpoint, counts as "not found"; any
+other 500, and every 500 from a remote account, is an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import math
+import random
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
+from typing import Any, ClassVar, TypeVar
+
+from azure.core import MatchConditions
+from azure.core.exceptions import AzureError
+from azure.core.pipeline.transport import AioHttpTransport
+from azure.cosmos import PartitionKey
+from azure.cosmos.aio import ContainerProxy, CosmosClient, DatabaseProxy
+from azure.cosmos.exceptions import CosmosHttpResponseError
+
+from features.spec import ViewSpec
+from groundwork.errors import DefinitionError, StoreUnavailable
+from sync.base import (
+    EntityKey,
+    OnlineRow,
+    OnlineStore,
+    ReadRequest,
+    StoreCapabilities,
+    StoredRecord,
+    WriteResult,
+)
+from sync.codec import decode_values, encode_values, from_micros, key_string, to_micros
+from sync.config import CosmosStoreConfig, is_loopback
+
+T = TypeVar("T")
+Document = dict[str, Any]
+
+PARTITION_PATH = "/pk"
+LOCAL_SERVER_MISSING_ITEM = "Cannot read properties of undefined (reading 'pk')"
+"""The 500 message of ``@vercel/cosmosdb-server`` when asked for an item that does not exist."""
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+_TRANSIENT = frozenset({408, 429, 449, 503})
+_OWNER_RESOURCE_NOT_FOUND = 1003
+_SDK_THROTTLE_RETRIES = 9
+_SDK_THROTTLE_WAIT_SECONDS = 30
+_MAX_TTL_SECONDS = 2_147_483_647
+_MAX_ROUNDS = 100
+_INDEX_NOTHING: dict[str, Any] = {
+    "indexingMode": "consistent", "includedPaths": [], "excludedPaths": [{"path": "/*"}]
+}
+
+
+def item_id(key: EntityKey) -> str:
+    """Cosmos DB item id of an entity key: the SHA-256 hex digest of its canonical string."""
+    return hashlib.sha256(key_string(key).encode()).hexdigest()
+
+
+def time_to_live(expires_at: dt.datetime | None, now: dt.datetime) -> int:
+    """Item ``ttl``: whole seconds from ``now`` until ``expires_at`` (at least 1), or -1."""
+    if expires_at is None:
+        return -1
+    seconds = math.ceil((expires_at - now).total_seconds())
+    return min(max(seconds, 1), _MAX_TTL_SECONDS)
+
+
+def is_missing_item(error: CosmosHttpResponseError, *, loopback: bool) -> bool:
+    """Whether ``error`` says the item (not its container) does not exist.
+
+    A 404, unless its sub-status says the container is missing; or, from a loopback endpoint
+    only, the local server's 500 with :data:`LOCAL_SERVER_MISSING_ITEM` as its message.
+    """
+    if error.status_code == 404:
+        return error.sub_status != _OWNER_RESOURCE_NOT_FOUND
+    return (
+        loopback
+        and error.status_code == 500
+        and LOCAL_SERVER_MISSING_ITEM in str(error.http_error_message)
+    )
+
+
+async def with_retries(operation: Callable[[], Awaitable[T]], *, attempts: int) -> T:
+    """Await ``operation()``, calling it again on 408, 429, 449 and 503, up to ``attempts`` calls.
+
+    Waits the server's ``x-ms-retry-after-ms`` when given, else an exponential backoff with
+    full jitter; re-raises the last error when attempts run out or the status is not transient.
+    """
+    for attempt in range(1, attempts):
+        try:
+            return await operation()
+        except CosmosHttpResponseError as error:
+            if error.status_code not in _TRANSIENT:
+                raise
+            await asyncio.sleep(_backoff(error, attempt))
+    return await operation()
+
+
+class CosmosStore(OnlineStore):
+    """Online store in Azure Cosmos DB, one container per feature view.
+
+    Cosmos DB carries one item per round trip, so the declared batch limits are how many
+    rows (keys) one ``write`` (``read``) call is sized for; it runs them as concurrent point
+    operations. ``read`` serves several views with concurrent point reads, since Cosmos DB
+    has no multi-container read.
+    """
+
+    capabilities: ClassVar[StoreCapabilities] = StoreCapabilities(
+        max_write_batch=1_000, max_read_batch=100, native_ttl=True, embedded=False
+    )
+
+    def __init__(self, config: CosmosStoreConfig) -> None:
+        self._config = config
+        self._loopback = is_loopback(config.endpoint)
+        self._options: dict[str, Any] = (
+            {} if config.allow_insecure_loopback else {"connection_verify": True}
+        )
+        self._client: CosmosClient | None = None
+        self._database: DatabaseProxy | None = None
+        self._containers: dict[str, ContainerProxy] = {}
+        self._absent_likely: dict[str, bool] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock: asyncio.Lock | None = None
+
+    async def ensure(self, view: ViewSpec) -> None:
+        """Create the database and the view's container if they do not exist."""
+        database = await self._open()
+        name = self._container_name(view)
+        try:
+            _, properties = await self._call(view, lambda: database.create_container_if_not_exists(
+                id=name, partition_key=PartitionKey(path=PARTITION_PATH), default_ttl=-1,
+                indexing_policy=_INDEX_NOTHING, return_properties=True, **self._options,
+            ), passing=_conflict)
+        except CosmosHttpResponseError:  # created concurrently: read it
+            properties = await self._call(view, lambda: self._container(view).read(**self._options))
+        paths = properties.get("partitionKey", {}).get("paths")
+        if paths != [PARTITION_PATH]:
+            raise DefinitionError(
+                f"container {name!r} is partitioned on {paths}, expected [{PARTITION_PATH!r}]",
+                view=view.name,
+            )
+
+    async def write(
+        self, view: ViewSpec, rows: Sequence[OnlineRow], synced_at: dt.datetime
+    ) -> WriteResult:
+        """Upsert rows concurrently; a row never replaces a record as new or newer."""
+        await self._open()
+        container = self._container(view)
+        synced, now = to_micros(synced_at), dt.datetime.now(dt.UTC)
+        documents = [
+            {
+                "id": item_id(row.key),
+                "pk": key_string(row.key),
+                "event_ts": to_micros(row.event_ts),
+                "synced_at": synced,
+                "expires_at": None if row.expires_at is None else to_micros(row.expires_at),
+                "ttl": time_to_live(row.expires_at, now),
+                "values": encode_values(view, row.values),
+            }
+            for row in rows
+        ]
+        outcomes = await self._each(documents, lambda doc: self._upsert(view, container, doc))
+        written = sum(outcomes)
+        return WriteResult(written=written, skipped=len(outcomes) - written)
+
+    async def read(self, requests: Sequence[ReadRequest]) -> list[list[StoredRecord | None]]:
+        """Point-read every key of every request concurrently; ``None`` where absent."""
+        await self._open()
+        lookups = [(request, key) for request in requests for key in request.keys]
+        documents = await self._each(lookups, lambda lookup: self._read(
+            lookup[0].view, self._container(lookup[0].view),
+            item_id(lookup[1]), key_string(lookup[1]),
+        ))
+        records = iter(
+            None if document is None else _record(request, document)
+            for (request, _), document in zip(lookups, documents, strict=True)
+        )
+        return [[next(records) for _ in request.keys] for request in requests]
+
+    async def delete(self, view: ViewSpec, keys: Sequence[EntityKey]) -> int:
+        """Delete the records of ``keys`` concurrently; return how many existed."""
+        await self._open()
+        container = self._container(view)
+        existed = await self._each(keys, lambda key: self._attempt(view, lambda: (
+            container.delete_item(item_id(key), partition_key=key_string(key), **self._options)
+        ), lost={404}))
+        return sum(existed)
+
+    async def close(self) -> None:
+        """Close the Cosmos DB client and its connections."""
+        client, loop = self._client, self._loop
+        self._forget()
+        if client is not None and loop is asyncio.get_running_loop():
+            await client.close()
+
+    async def _open(self) -> DatabaseProxy:
+        """The database, creating the client in the running loop and the database once.
+
+        aiohttp connections belong to the loop that opened them; when the store is used from
+        another loop (one ``asyncio.run`` per call, test fixtures), it opens a new client there
+        and drops the old one, which cannot be closed from this loop.
+        """
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop or self._lock is None:
+            self._forget()
+            self._loop, self._lock = loop, asyncio.Lock()
+        async with self._lock:
+            if self._database is None:
+                self._database = await self._connect()
+            return self._database
+
+    async def _connect(self) -> DatabaseProxy:
+        config = self._config
+        client = CosmosClient(
+            config.endpoint,
+            config.key.get_secret_value(),
+            connection_verify=not config.allow_insecure_loopback,
+            enable_endpoint_discovery=not (self._loopback or config.endpoint.startswith("http:")),
+            retry_total=_SDK_THROTTLE_RETRIES,
+            retry_backoff_max=_SDK_THROTTLE_WAIT_SECONDS,
+            transport=AioHttpTransport(use_env_settings=config.proxy_from_environment),
+        )
+        try:
+            await self._call(None, client.__aenter__)
+            with contextlib.suppress(CosmosHttpResponseError):  # created concurrently
+                await self._call(None, lambda: client.create_database_if_not_exists(
+                    config.database, **self._options
+                ), passing=_conflict)
+        except BaseException:
+            await client.close()
+            raise
+        self._client = client
+        return client.get_database_client(config.database)
+
+    def _forget(self) -> None:
+        self._client, self._database, self._loop, self._lock = None, None, None, None
+        self._containers.clear()
+
+    def _container_name(self, view: ViewSpec) -> str:
+        name = f"{self._config.container_prefix}{view.name}"
+        if not _NAME.match(name):
+            raise DefinitionError(f"{name!r} is not a valid container name", view=view.name)
+        return name
+
+    def _container(self, view: ViewSpec) -> ContainerProxy:
+        container = self._containers.get(view.name)
+        if container is None:
+            if self._database is None:
+                raise StoreUnavailable("the cosmos store is closed", view=view.name)
+            container = self._database.get_container_client(self._container_name(view))
+            self._containers[view.name] = container
+        return container
+
+    async def _upsert(self, view: ViewSpec, container: ContainerProxy, document: Document) -> bool:
+        """Compare-and-set one item on ``event_ts``; True when written, False when skipped."""
+        identifier, partition = document["id"], document["pk"]
+
+        def create() -> Awaitable[Any]:
+            return container.create_item(document, **self._options)
+
+        def replace(etag: str) -> Awaitable[Any]:
+            return container.replace_item(
+                identifier, document, etag=etag,
+                match_condition=MatchConditions.IfNotModified, **self._options,
+            )
+
+        if self._absent_likely.get(view.name, True) and await self._attempt(view, create, {409}):
+            return True
+        stored = await self._read(view, container, identifier, partition)
+        self._absent_likely[view.name] = stored is None
+        for _ in range(_MAX_ROUNDS):
+            if stored is None:
+                if await self._attempt(view, create, lost={409}):
+                    return True
+            elif stored["event_ts"] >= document["event_ts"]:
+                return False
+            elif await self._attempt(view, partial(replace, stored["_etag"]), lost={404, 412}):
+                return True
+            stored = await self._read(view, container, identifier, partition)
+        raise StoreUnavailable("too many concurrent writers to one key", view=view.name)
+
+    async def _attempt(
+        self, view: ViewSpec, operation: Callable[[], Awaitable[Any]], lost: set[int]
+    ) -> bool:
+        """Run a conditional operation; False when it failed with one of the ``lost`` statuses."""
+        try:
+            await self._call(view, operation, passing=lambda error: (
+                error.status_code in lost and error.sub_status != _OWNER_RESOURCE_NOT_FOUND
+            ))
+        except CosmosHttpResponseError:
+            return False
+        return True
+
+    async def _read(
+        self, view: ViewSpec, container: ContainerProxy, identifier: str, partition: str
+    ) -> Any:
+        """Point-read one item; None when absent."""
+        try:
+            return await self._call(view, lambda: container.read_item(
+                identifier, partition_key=partition, **self._options
+            ), passing=partial(is_missing_item, loopback=self._loopback))
+        except CosmosHttpResponseError:
+            return None
+
+    async def _call(
+        self,
+        view: ViewSpec | None,
+        operation: Callable[[], Awaitable[T]],
+        passing: Callable[[CosmosHttpResponseError], bool] | None = None,
+    ) -> T:
+        """Run one request with retries; a failure becomes ``StoreUnavailable``.
+
+        Only errors that ``passing`` accepts (a conflict, a missing item) reach the caller as
+        the SDK's exception, for it to decide on.
+        """
+        try:
+            return await with_retries(operation, attempts=self._config.max_attempts)
+        except CosmosHttpResponseError as error:
+            if passing is not None and passing(error):
+                raise
+            raise self._unavailable(view, error) from error
+        except (AzureError, OSError, TimeoutError) as error:
+            raise self._unavailable(view, error) from error
+
+    def _unavailable(self, view: ViewSpec | None, error: BaseException) -> StoreUnavailable:
+        status = getattr(error, "status_code", None)
+        reason = getattr(error, "http_error_message", None) or str(error) or type(error).__name__
+        details: dict[str, Any] = {"store": "cosmos", "status": status}
+        if view is not None:
+            details["view"] = view.name
+        return StoreUnavailable(f"cosmos request failed ({status}): {str(reason)[:300]}", **details)
+
+    async def _each(self, items: Sequence[Any], run: Callable[[Any], Awaitable[T]]) -> list[T]:
+        """Run ``run`` on every item, at most ``max_concurrency`` at a time, in order."""
+        if len(items) == 1:
+            return [await run(items[0])]
+        results: list[Any] = [None] * len(items)
+        pending = iter(enumerate(items))
+
+        async def worker() -> None:
+            for index, item in pending:
+                results[index] = await run(item)
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(min(self._config.max_concurrency, len(items))):
+                    group.create_task(worker())
+        except ExceptionGroup as failures:
+            raise failures.exceptions[0]  # noqa: B904 - keeps the SDK error as its cause
+        return results
+
+
+def _conflict(error: CosmosHttpResponseError) -> bool:
+    return error.status_code == 409
+
+
+def _record(request: ReadRequest, document: Document) -> StoredRecord:
+    expires_at = document.get("expires_at")
+    return StoredRecord(
+        values=decode_values(request.view, document.get("values") or {}, request.features),
+        event_ts=from_micros(document["event_ts"]),
+        synced_at=from_micros(document["synced_at"]),
+        expires_at=None if expires_at is None else from_micros(expires_at),
+    )
+
+
+def _backoff(error: CosmosHttpResponseError, attempt: int) -> float:
+    """Seconds to wait: the server's retry-after, else exponential backoff with full jitter."""
+    retry_after = (error.headers or {}).get("x-ms-retry-after-ms")
+    if retry_after is not None:
+        try:
+            return float(retry_after) / 1000
+        except ValueError:
+            pass
+    return random.uniform(0, min(5.0, 0.05 * 2**attempt))

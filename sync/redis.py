@@ -1,0 +1,270 @@
+"""Online store in Redis (or ElastiCache / Azure Cache for Redis), over ``redis.asyncio``.
+
+Key layout: one string key per record, ``<key_prefix>:<view>:<entity key>``, where the
+entity key is its canonical string (``sync.codec.key_string``; keys are binary safe, so
+any character works) and the view name may not contain ``:`` (so no two views share keys).
+The value is one string::
+
+    <event_ts micros> <synced_at micros> <expires_at micros or empty> <orjson payload>
+
+A string rather than a hash because a read of any number of keys, across any number of
+views, is then a single ``MGET`` (one command, one round trip, no per-key command
+overhead in the client), and the compare-and-set needs only the leading ``event_ts``
+(``GETRANGE``). The payload is last, so splitting on the first three spaces is safe.
+
+Writes run one Lua script (``_UPSERT``, called by its SHA with ``EVALSHA`` and loaded
+only when Redis answers ``NOSCRIPT``) per chunk of ``_SCRIPT_ROWS`` rows: for each key it
+writes only when no record exists or the stored ``event_ts`` is older, and returns how
+many it wrote, so ``WriteResult`` is exact. Chunks keep each script short (Redis runs a
+script atomically, blocking other clients); all chunks of a ``max_write_batch`` go out in
+one pipeline, i.e. one round trip. (redis-py's ``register_script`` is not used: in a
+pipeline it sends ``SCRIPT EXISTS`` first, an extra round trip per write.)
+
+Expiry is native: ``SET … PXAT`` in the same script makes Redis drop a record at
+``expires_at`` plus ``expired_retention_seconds``. Reads still classify records through
+``sync/lookup.py``, so a record past ``expires_at`` that Redis still holds reads as
+``EXPIRED``; once Redis has dropped it, it reads as ``MISSING``. The retention (a day by
+default) is how long ``EXPIRED`` stays visible; with 0, expired records read as missing.
+
+Needs Redis 6.2+ (``PXAT``) in non-cluster mode (a script and an ``MGET`` touch keys of
+many hash slots). Event times are compared as Lua numbers, exact until the year 2255.
+The client does not retry: a connection error or timeout raises ``StoreUnavailable``
+and the orchestration (``sync/writer.py``, the DAG executor) decides what to do. A store
+holds one connection pool, opened lazily in the event loop that first uses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, ClassVar, cast
+
+import orjson
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import NoScriptError, RedisError
+
+from features.spec import ViewSpec
+from groundwork.errors import DefinitionError, StoreUnavailable
+from sync.base import (
+    EntityKey,
+    OnlineRow,
+    OnlineStore,
+    ReadRequest,
+    StoreCapabilities,
+    StoredRecord,
+    WriteResult,
+)
+from sync.codec import decode_values, encode_values, from_micros, key_string, to_micros
+from sync.config import RedisStoreConfig
+
+_VIEW_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_SCRIPT_ROWS = 200  # rows per script call: each atomic script stays around a millisecond
+
+# KEYS[i] is a record key; ARGV[2i-1] its expiry deadline (epoch milliseconds, '' for
+# none) and ARGV[2i] the full record value, which starts with its event_ts.
+_UPSERT = b"""
+local written = 0
+for index, key in ipairs(KEYS) do
+  local deadline, value = ARGV[index * 2 - 1], ARGV[index * 2]
+  local stored = string.match(redis.call('GETRANGE', key, 0, 21), '^%-?%d+')
+  if not stored or tonumber(stored) < tonumber(string.match(value, '^%-?%d+')) then
+    if deadline == '' then
+      redis.call('SET', key, value)
+    else
+      redis.call('SET', key, value, 'PXAT', deadline)
+    end
+    written = written + 1
+  end
+end
+return written
+"""
+_UPSERT_SHA = hashlib.sha1(_UPSERT, usedforsecurity=False).hexdigest()
+
+
+@contextmanager
+def _unavailable_on_error(action: str, view: str) -> Iterator[None]:
+    """Turn any Redis client error into ``StoreUnavailable`` (never leak redis exceptions)."""
+    try:
+        yield
+    except RedisError as error:
+        message = f"redis {action} failed: {type(error).__name__}: {error}"
+        raise StoreUnavailable(message, view=view) from error
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class RedisStore(OnlineStore):
+    """Online store in one Redis database, one string key per entity and view."""
+
+    capabilities: ClassVar[StoreCapabilities] = StoreCapabilities(
+        # rows per round trip (several script calls in one pipeline)
+        max_write_batch=5_000,
+        # keys per MGET command; larger reads send several MGETs in one pipeline
+        max_read_batch=1_000,
+        native_ttl=True,
+        embedded=False,
+    )
+
+    def __init__(self, config: RedisStoreConfig) -> None:
+        self._config = config
+        self._prefix = config.key_prefix
+        self._retention_ms = config.expired_retention_seconds * 1_000
+        self._client: Redis | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _redis(self) -> Redis:
+        """The client of the running event loop, its pool created on first use.
+
+        redis-py connections belong to the loop that opened them; when the store is used
+        from another loop (one ``asyncio.run`` per call, test fixtures), it starts a new
+        pool there and drops the old one, whose loop has usually ended.
+        """
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            config = self._config
+            pool = BlockingConnectionPool.from_url(
+                config.url,
+                password=config.password.get_secret_value() if config.password else None,
+                max_connections=config.max_connections,
+                timeout=config.timeout_seconds,
+                socket_timeout=config.timeout_seconds,
+                socket_connect_timeout=config.timeout_seconds,
+                retry=Retry(NoBackoff(), retries=0),
+            )
+            self._client = Redis.from_pool(pool)
+            self._loop = loop
+        return self._client
+
+    def _key_prefix(self, view: ViewSpec) -> bytes:
+        if not _VIEW_NAME.match(view.name):
+            raise DefinitionError(
+                f"view name {view.name!r} may hold only letters, digits, '_' and '-'",
+                view=view.name,
+            )
+        return f"{self._prefix}:{view.name}:".encode()
+
+    async def ensure(self, view: ViewSpec) -> None:
+        """Check the view's name; Redis needs no table, keys appear on first write."""
+        self._key_prefix(view)
+
+    async def write(
+        self, view: ViewSpec, rows: Sequence[OnlineRow], synced_at: dt.datetime
+    ) -> WriteResult:
+        """Upsert rows, ``max_write_batch`` rows per round trip; older rows never win."""
+        prefix, synced = self._key_prefix(view), to_micros(synced_at)
+        written = 0
+        for batch in _chunks(rows, self.capabilities.max_write_batch):
+            calls = [self._script_call(view, prefix, synced, chunk)
+                     for chunk in _chunks(batch, _SCRIPT_ROWS)]
+            with _unavailable_on_error("write", view.name):
+                written += await self._run_scripts(calls)
+        return WriteResult(written=written, skipped=len(rows) - written)
+
+    def _script_call(
+        self, view: ViewSpec, prefix: bytes, synced: int, rows: Sequence[OnlineRow]
+    ) -> tuple[list[bytes], list[bytes]]:
+        """KEYS and ARGV of one upsert-script call."""
+        keys: list[bytes] = []
+        arguments: list[bytes] = []
+        for row in rows:
+            event_ts = to_micros(row.event_ts)
+            if row.expires_at is None:
+                expires, deadline = b"", b""
+            else:
+                expires_micros = to_micros(row.expires_at)
+                expires = b"%d" % expires_micros
+                deadline = b"%d" % max(1, expires_micros // 1_000 + self._retention_ms)
+            payload = orjson.dumps(encode_values(view, row.values))
+            keys.append(prefix + key_string(row.key).encode())
+            arguments += [deadline, b"%d %d %b %b" % (event_ts, synced, expires, payload)]
+        return keys, arguments
+
+    async def _run_scripts(self, calls: list[tuple[list[bytes], list[bytes]]]) -> int:
+        """Run script calls in one pipeline; load the script and rerun any that lacked it."""
+        pending, written = calls, 0
+        for _attempt in range(2):
+            pipeline = self._redis().pipeline(transaction=False)
+            for keys, arguments in pending:
+                pipeline.evalsha(_UPSERT_SHA, len(keys), *keys, *arguments)
+            results = await pipeline.execute(raise_on_error=False)
+            missing_script = []
+            for call, result in zip(pending, results, strict=True):
+                if isinstance(result, NoScriptError):
+                    missing_script.append(call)
+                elif isinstance(result, Exception):
+                    raise result
+                else:
+                    written += int(result)
+            if not missing_script:
+                return written
+            await self._redis().script_load(_UPSERT)
+            pending = missing_script
+        raise NoScriptError("the upsert script vanished twice while writing")
+
+    async def read(self, requests: Sequence[ReadRequest]) -> list[list[StoredRecord | None]]:
+        """Fetch every request's keys with ``MGET``, all in one round trip."""
+        keys: list[bytes] = []
+        for request in requests:
+            prefix = self._key_prefix(request.view)
+            keys += [prefix + key_string(key).encode() for key in request.keys]
+        views = ",".join(sorted({request.view.name for request in requests}))
+        with _unavailable_on_error("read", views):
+            values = await self._values(keys)
+        batches: list[list[StoredRecord | None]] = []
+        start = 0
+        for request in requests:
+            found = values[start : start + len(request.keys)]
+            batches.append([_record(request, value) for value in found])
+            start += len(request.keys)
+        return batches
+
+    async def _values(self, keys: list[bytes]) -> list[bytes | None]:
+        """Values of ``keys`` in order: one ``MGET``, or several in one pipeline."""
+        if not keys:
+            return []
+        if len(keys) <= self.capabilities.max_read_batch:  # skips the pipeline's overhead
+            return cast(list[bytes | None], await self._redis().mget(keys))
+        pipeline = self._redis().pipeline(transaction=False)
+        for chunk in _chunks(keys, self.capabilities.max_read_batch):
+            pipeline.mget(chunk)
+        return [value for result in await pipeline.execute() for value in result]
+
+    async def delete(self, view: ViewSpec, keys: Sequence[EntityKey]) -> int:
+        """Unlink the records of ``keys`` in one round trip; count those that existed."""
+        prefix = self._key_prefix(view)
+        if not keys:
+            return 0
+        with _unavailable_on_error("delete", view.name):
+            pipeline = self._redis().pipeline(transaction=False)
+            for chunk in _chunks(keys, self.capabilities.max_write_batch):
+                pipeline.unlink(*(prefix + key_string(key).encode() for key in chunk))
+            return sum(await pipeline.execute())
+
+    async def close(self) -> None:
+        """Disconnect every pooled connection (those of an ended event loop are dropped)."""
+        client, loop, self._client = self._client, self._loop, None
+        if client is not None and loop is asyncio.get_running_loop():
+            with _unavailable_on_error("close", ""):
+                await client.aclose()
+
+
+def _record(request: ReadRequest, value: bytes | None) -> StoredRecord | None:
+    """Decode one stored value, keeping only the requested features."""
+    if value is None:
+        return None
+    event_ts, synced_at, expires_at, payload = value.split(b" ", 3)
+    return StoredRecord(
+        values=decode_values(request.view, orjson.loads(payload), request.features),
+        event_ts=from_micros(int(event_ts)),
+        synced_at=from_micros(int(synced_at)),
+        expires_at=from_micros(int(expires_at)) if expires_at else None,
+    )

@@ -1,0 +1,149 @@
+"""Sync with Spark: latest per entity, incremental, idempotent, and convergent after a kill."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from pyspark.sql import SparkSession
+
+from features.spec import FeatureSpec, ValueType, ViewSpec
+from sync.base import ReadRequest, RecordStatus
+from sync.config import SQLiteStoreConfig
+from sync.lookup import lookup_many
+from sync.spark_job import sync_view
+from sync.sqlite import SQLiteStore
+
+pytestmark = pytest.mark.spark
+T0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=1)
+
+
+def scores_view(path: Path) -> ViewSpec:
+    features = (FeatureSpec("score", ValueType.INT), FeatureSpec("tags", ValueType.STRING_LIST))
+    return ViewSpec("scores", "player_id", ValueType.INT, features, ttl_seconds=None,
+                    source_path=str(path))
+
+
+def append(path: Path, rows: list[tuple[int, dt.datetime, int]]) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    table = pa.table({
+        "player_id": pa.array([row[0] for row in rows], pa.int64()),
+        "event_ts": pa.array([row[1] for row in rows], pa.timestamp("us", tz="UTC")),
+        "score": pa.array([row[2] for row in rows], pa.int64()),
+        "tags": pa.array([[f"t{row[2]}"] for row in rows], pa.list_(pa.string())),
+    })
+    pq.write_table(table, path / f"part-{len(list(path.iterdir())):04d}.parquet")
+
+
+def served_scores(path: Path, view: ViewSpec, keys: list[int]) -> list[int | None]:
+    async def read() -> list[int | None]:
+        store = SQLiteStore(path)
+        try:
+            (results,) = await lookup_many(store, [ReadRequest(view, keys, ("score",))])
+        finally:
+            await store.close()
+        return [r.values["score"] if r.status is RecordStatus.PRESENT else None for r in results]
+
+    return asyncio.run(read())
+
+
+def test_latest_per_entity_incremental_and_idempotent(spark: SparkSession,
+                                                      tmp_path: Path) -> None:
+    table, database = tmp_path / "scores", tmp_path / "online.db"
+    view, config = scores_view(table), SQLiteStoreConfig(path=database)
+    append(table, [(1, T0, 10), (1, T0 + dt.timedelta(minutes=1), 11), (2, T0, 20)])
+    first = sync_view(spark, view, config, default_path=database, partitions=3)
+    assert (first.rows_read, first.rows_written, first.rows_failed) == (2, 2, 0)
+    assert first.watermark == T0 + dt.timedelta(minutes=1)
+    assert served_scores(database, view, [1, 2]) == [11, 20]
+
+    later = T0 + dt.timedelta(minutes=2)
+    append(table, [(2, later, 21), (1, T0 + dt.timedelta(seconds=30), 9), (3, later, 30)])
+    second = sync_view(spark, view, config, default_path=database, since=first.watermark)
+    assert second.rows_read == 3  # entities with rows at or after the watermark
+    assert (second.rows_written, second.rows_skipped) == (2, 1)
+    assert second.watermark == later
+    assert served_scores(database, view, [1, 2, 3]) == [11, 21, 30]
+
+    replay = sync_view(spark, view, config, default_path=database, partitions=2)
+    assert (replay.rows_read, replay.rows_written, replay.rows_skipped) == (3, 0, 3)
+
+
+def big_user_profile(feature_tables: Path, users: int) -> dict[int, float]:
+    """A user_profile feature table with two snapshots per user; returns the newest budgets."""
+    path = feature_tables / "user_profile"
+    path.mkdir(parents=True)
+    ids = pa.array(range(1, users + 1), pa.int64())
+    newest: dict[int, float] = {}
+    for snapshot, moment in enumerate((T0 - dt.timedelta(days=7), T0)):
+        budgets = [float(100 + (user * 7 + snapshot) % 300) for user in range(1, users + 1)]
+        pq.write_table(pa.table({
+            "user_id": ids,
+            "budget_per_night": pa.array(budgets, pa.float64()),
+            "preferred_stars": pa.array([3] * users, pa.int64()),
+            "home_city": pa.array(["Lisbon"] * users),
+            "preferred_amenities": pa.array([["wifi"]] * users, pa.list_(pa.string())),
+            "trips_last_year": pa.array([snapshot] * users, pa.int64()),
+            "avg_rating_given": pa.array([None] * users, pa.float64()),
+            "last_booking_at": pa.array([moment] * users, pa.timestamp("us", tz="UTC")),
+            "event_ts": pa.array([moment] * users, pa.timestamp("us", tz="UTC")),
+        }), path / f"part-{snapshot}.parquet")
+        newest = dict(zip(range(1, users + 1), budgets, strict=True))
+    return newest
+
+
+def stored_count(database: Path) -> int:
+    with sqlite3.connect(database) as connection:
+        (count,) = connection.execute("SELECT count(*) FROM fv_user_profile").fetchone()
+    return int(count)
+
+
+def stored_budgets(database: Path) -> dict[int, float]:
+    import orjson
+
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute("SELECT entity_key, payload FROM fv_user_profile").fetchall()
+    return {int(key): orjson.loads(payload)["budget_per_night"] for key, payload in rows}
+
+
+def test_sync_killed_midway_converges_when_run_again(tmp_path: Path) -> None:
+    users = 60_000
+    expected = big_user_profile(tmp_path / "feature_tables", users)
+    database = tmp_path / "online.db"
+    environment = {**os.environ, "GROUNDWORK_STATE_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "groundwork", "sync", "--view", "user_profile",
+               "--batch-size", "50", "--partitions", "4"]
+    process = subprocess.Popen(command, env=environment, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    written = 0
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if database.exists():
+            try:
+                written = stored_count(database)
+            except sqlite3.OperationalError:
+                written = 0
+            if written >= users // 10:
+                break
+        time.sleep(0.05)
+    assert process.poll() is None, "the sync ended before it could be killed"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    partial = stored_budgets(database)
+    assert 0 < len(partial) < users, "killed in the middle"
+    assert all(expected[key] == budget for key, budget in partial.items())
+
+    rerun = subprocess.run(command[:-4], env=environment, capture_output=True, text=True,
+                           timeout=300, check=False)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert stored_budgets(database) == expected
