@@ -31,7 +31,8 @@ DEFAULT_MAX_AGE = 5.0
 """Seconds a cached answer may be used before the catalog is asked again."""
 
 _GrantsKey = tuple[str, frozenset[str]]
-_DecisionKey = tuple[str, frozenset[str], Securable, Privilege]
+_Claims = frozenset[tuple[str, int | str]] | None
+_DecisionKey = tuple[str, frozenset[str], _Claims, Securable, Privilege]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +102,12 @@ class AccessController:
 
         Returns:
             The decision of :func:`catalog.policy.authorize` over the
-            principal's grants; denied unless a grant allows it.
+            principal's grants; denied unless a grant allows it. Decisions
+            are cached per set of claims too, since a grant's entity filter
+            binds to them.
         """
         self._drop_if_stale()
-        key = (principal.name, principal.groups, securable, privilege)
+        key = (principal.name, principal.groups, _claims(principal), securable, privilege)
         decision = self._decisions.get(key)
         if decision is None:
             generation = self._generation
@@ -160,3 +163,10 @@ class AccessController:
             if generation == self._generation:
                 self._grants[key] = grants
         return grants
+
+
+def _claims(principal: Principal) -> _Claims:
+    """The principal's claims in a hashable form, for cache keys."""
+    if principal.entity_filter is None:
+        return None
+    return frozenset(principal.entity_filter.items())

@@ -80,6 +80,19 @@ class AuditEvent:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    """One page of audit events, newest first.
+
+    Attributes:
+        events: The events of this page.
+        next_cursor: Opaque cursor of the next (older) page; ``None`` on the last page.
+    """
+
+    events: list[AuditEvent]
+    next_cursor: str | None = None
+
+
 class AuditRecorder(Protocol):
     """Where audit events end up; :class:`catalog.store.Catalog` is one."""
 

@@ -13,6 +13,7 @@ from catalog.database import CatalogBase, to_utc
 from catalog.models import PrincipalRow, TokenRow, utc_now
 from catalog.policy import Principal
 from catalog.principals import groups_of, principal_row
+from catalog.records import TokenRecord
 from catalog.tokens import IssuedToken, hash_matches, new_token, parse_token, token_hash
 from groundwork.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 
@@ -99,6 +100,33 @@ class TokenCatalog(CatalogBase):
             row.revoked_at = utc_now()
         self._access_changed()
 
+    def list_tokens(
+        self, principal_name: str | None = None, *, include_inactive: bool = True
+    ) -> list[TokenRecord]:
+        """Tokens, newest first, without their secrets or hashes.
+
+        Args:
+            principal_name: Only this principal's tokens; every token when ``None``.
+            include_inactive: Whether to list revoked and expired tokens too.
+
+        Raises:
+            NotFound: when ``principal_name`` names no principal.
+        """
+        query = (
+            select(TokenRow, PrincipalRow.name)
+            .join(PrincipalRow, PrincipalRow.id == TokenRow.principal_id)
+            .order_by(TokenRow.created_at.desc(), TokenRow.id)
+        )
+        now = utc_now()
+        with self._transaction() as session:
+            if principal_name is not None:
+                owner = principal_row(session, principal_name)
+                query = query.where(TokenRow.principal_id == owner.id)
+            records = [_token_record(row, name) for row, name in session.execute(query)]
+        if include_inactive:
+            return records
+        return [record for record in records if record.is_active(now)]
+
     def authenticate(self, token: str | None) -> Principal:
         """Return the principal a bearer token stands for.
 
@@ -139,6 +167,20 @@ class TokenCatalog(CatalogBase):
             entity_filter=_frozen_filter(token_row.entity_filter),
         )
         return AuthenticatedToken(principal, token_row.id, token_row.expires_at)
+
+
+def _token_record(row: TokenRow, principal: str) -> TokenRecord:
+    """The administrators' view of a token row (no secret, no hash)."""
+    return TokenRecord(
+        token_id=row.id,
+        principal=principal,
+        description=row.description,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+        last_used_at=row.last_used_at,
+        entity_filter=_frozen_filter(row.entity_filter),
+    )
 
 
 def _record_use(token: TokenRow, now: dt.datetime) -> None:

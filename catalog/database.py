@@ -13,7 +13,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from catalog.models import Base
+from catalog.migrate import upgrade
 from groundwork.errors import Conflict, InvalidInput
 
 MemberType = TypeVar("MemberType", bound=StrEnum)
@@ -43,8 +43,16 @@ class CatalogBase:
         return self._engine
 
     def create_schema(self) -> None:
-        """Create every catalog table that does not exist yet."""
-        Base.metadata.create_all(self._engine)
+        """Bring the database schema to the newest migration; safe at every start.
+
+        Creates the schema in an empty database, stamps and upgrades one made
+        by ``metadata.create_all`` before migrations existed, and does nothing
+        (one read) when it is current. See :func:`catalog.migrate.upgrade`.
+
+        Raises:
+            CatalogSchemaError: when the database was migrated by a newer Groundwork.
+        """
+        upgrade(self._engine)
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -108,6 +116,16 @@ def require_member(enum_class: type[MemberType], value: str, field: str) -> Memb
     except ValueError:
         allowed = ", ".join(member.value for member in enum_class)
         raise InvalidInput(f"invalid {field} {value!r}; use {allowed}", field=field) from None
+
+
+def require_positive(limit: int) -> None:
+    """Check that a page size is at least 1.
+
+    Raises:
+        InvalidInput: when ``limit`` is below 1.
+    """
+    if limit < 1:
+        raise InvalidInput(f"limit must be at least 1, not {limit}", field="limit")
 
 
 @overload

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from catalog.lineage import NodeKind
 from catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
 from catalog.records import SyncStatus
 
@@ -183,7 +184,11 @@ class TokenRow(Base):
 
 
 class GrantRow(Base):
-    """A privilege on objects matching a pattern, given to a principal or a group."""
+    """A privilege on objects matching a pattern, given to a principal or a group.
+
+    ``entity_filter`` optionally restricts the entities a caller may ask about
+    through this grant (see :class:`catalog.policy.Grant`).
+    """
 
     __tablename__ = "grants"
     __table_args__ = (
@@ -197,13 +202,17 @@ class GrantRow(Base):
     object_type: Mapped[ObjectType] = mapped_column(_string_enum(ObjectType, "object_type"))
     pattern: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)
+    entity_filter: Mapped[dict[str, int | str] | None] = mapped_column(JsonDocument)
 
 
 class AuditEventRow(Base):
     """One authorization decision and the outcome of the call it guarded."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_principal_ts", "principal", "ts"),)
+    __table_args__ = (
+        Index("ix_audit_events_principal_ts", "principal", "ts"),
+        Index("ix_audit_events_object_ts", "object_type", "object_name", "ts"),
+    )
 
     id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True)
     ts: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
@@ -235,3 +244,20 @@ class SyncRunRow(Base):
     rows_skipped: Mapped[int] = mapped_column(BigInteger, default=0)
     rows_failed: Mapped[int] = mapped_column(BigInteger, default=0)
     status: Mapped[SyncStatus] = mapped_column(_string_enum(SyncStatus, "sync_status"))
+
+
+class LineageEdgeRow(Base):
+    """A declared lineage edge, e.g. feature view → Spark job or Spark job → raw dataset."""
+
+    __tablename__ = "lineage_edges"
+    __table_args__ = (
+        UniqueConstraint("source_kind", "source_name", "target_kind", "target_name"),
+        Index("ix_lineage_edges_target", "target_kind", "target_name"),
+    )
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True)
+    source_kind: Mapped[NodeKind] = mapped_column(_string_enum(NodeKind, "source_kind"))
+    source_name: Mapped[str] = mapped_column(String(500))
+    target_kind: Mapped[NodeKind] = mapped_column(_string_enum(NodeKind, "target_kind"))
+    target_name: Mapped[str] = mapped_column(String(500))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utc_now)

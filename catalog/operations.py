@@ -1,53 +1,19 @@
-"""What happened: the audit log and the history of sync runs."""
+"""The history of sync runs: what was synced where, and the watermarks they reached."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import asdict
+from collections.abc import Iterable
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, select
 
-from catalog.audit import AuditEvent
-from catalog.database import CatalogBase, to_utc
-from catalog.models import AuditEventRow, SyncRunRow
-from catalog.policy import ObjectType, Privilege
+from catalog.database import CatalogBase, require_positive, to_utc
+from catalog.models import SyncRunRow
 from catalog.records import SyncRun, SyncStatus
-from groundwork.errors import InvalidInput
 
 
 class OperationsCatalog(CatalogBase):
-    """The audit and sync-run part of the catalog."""
-
-    def record_audit(self, events: Sequence[AuditEvent]) -> None:
-        """Insert a batch of audit events in one transaction.
-
-        Raises:
-            InvalidInput: when an event's timestamp is naive.
-        """
-        if not events:
-            return
-        for event in events:
-            to_utc(event.ts, "ts")
-        with self._transaction() as session:
-            session.execute(insert(AuditEventRow), [asdict(event) for event in events])
-
-    def audit_events(self, limit: int = 100, principal: str | None = None) -> list[AuditEvent]:
-        """The latest audit events, newest first.
-
-        Args:
-            limit: Most events to return.
-            principal: Only this principal's events, when given.
-
-        Raises:
-            InvalidInput: when ``limit`` is not positive.
-        """
-        _require_positive(limit)
-        query = select(AuditEventRow).order_by(AuditEventRow.ts.desc(), AuditEventRow.id.desc())
-        if principal is not None:
-            query = query.where(AuditEventRow.principal == principal)
-        with self._transaction() as session:
-            return [_audit_event(row) for row in session.scalars(query.limit(limit))]
+    """The sync-run part of the catalog."""
 
     def record_sync_run(
         self,
@@ -106,7 +72,7 @@ class OperationsCatalog(CatalogBase):
         Raises:
             InvalidInput: when ``limit`` is not positive.
         """
-        _require_positive(limit)
+        require_positive(limit)
         query = select(SyncRunRow).order_by(SyncRunRow.started_at.desc(), SyncRunRow.id.desc())
         if view is not None:
             query = query.where(SyncRunRow.view == view)
@@ -114,6 +80,33 @@ class OperationsCatalog(CatalogBase):
             query = query.where(SyncRunRow.store == store)
         with self._transaction() as session:
             return [_sync_run(row) for row in session.scalars(query.limit(limit))]
+
+    def latest_sync_runs(self, views: Iterable[str] | None = None) -> list[SyncRun]:
+        """The latest run of each (view, store) pair, by view and store.
+
+        Args:
+            views: Only these views; every view when ``None``.
+        """
+        ranked = select(
+            SyncRunRow.id,
+            func.row_number()
+            .over(
+                partition_by=(SyncRunRow.view, SyncRunRow.store),
+                order_by=(SyncRunRow.started_at.desc(), SyncRunRow.id.desc()),
+            )
+            .label("position"),
+        )
+        if views is not None:
+            ranked = ranked.where(SyncRunRow.view.in_(list(views)))
+        latest = ranked.subquery()
+        query = (
+            select(SyncRunRow)
+            .join(latest, latest.c.id == SyncRunRow.id)
+            .where(latest.c.position == 1)
+            .order_by(SyncRunRow.view, SyncRunRow.store)
+        )
+        with self._transaction() as session:
+            return [_sync_run(row) for row in session.scalars(query)]
 
     def last_watermark(self, view: str, store: str) -> dt.datetime | None:
         """The watermark of the latest successful sync of ``view`` into ``store``.
@@ -134,28 +127,6 @@ class OperationsCatalog(CatalogBase):
         )
         with self._transaction() as session:
             return session.scalar(query)
-
-
-def _require_positive(limit: int) -> None:
-    """Raise :class:`InvalidInput` unless ``limit`` is at least 1."""
-    if limit < 1:
-        raise InvalidInput(f"limit must be at least 1, not {limit}", field="limit")
-
-
-def _audit_event(row: AuditEventRow) -> AuditEvent:
-    """The public view of an audit row."""
-    return AuditEvent(
-        ts=row.ts,
-        principal=row.principal,
-        object_type=ObjectType(row.object_type),
-        object_name=row.object_name,
-        privilege=Privilege(row.privilege),
-        allowed=row.allowed,
-        reason=row.reason,
-        status_code=row.status_code,
-        latency_ms=row.latency_ms,
-        trace_id=row.trace_id,
-    )
 
 
 def _sync_run(row: SyncRunRow) -> SyncRun:

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from fnmatch import fnmatchcase
+from types import MappingProxyType
 
 from sqlalchemy import and_, delete, or_, select
 
 from catalog.database import CatalogBase, flush_or_conflict, require_member, require_name
 from catalog.models import GrantRow, utc_now
-from catalog.policy import Grant, GranteeKind, ObjectType, Principal, Privilege
+from catalog.policy import (
+    EntityValue,
+    Grant,
+    GranteeKind,
+    ObjectType,
+    Principal,
+    Privilege,
+    claim_reference,
+)
 from catalog.principals import principal_row
 from groundwork.errors import InvalidInput, NotFound
 
 _PATTERN = re.compile(r"[A-Za-z0-9_.@:*?\[\]!-]{1,200}")
+_ENTITY_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 
 
 class GrantCatalog(CatalogBase):
@@ -26,6 +38,7 @@ class GrantCatalog(CatalogBase):
         pattern: str,
         *,
         grantee_kind: GranteeKind = GranteeKind.PRINCIPAL,
+        entity_filter: Mapping[str, EntityValue] | None = None,
     ) -> Grant:
         """Give ``privilege`` on every ``object_type`` whose name matches ``pattern``.
 
@@ -35,13 +48,17 @@ class GrantCatalog(CatalogBase):
             object_type: The type of objects it applies to.
             pattern: An exact name, an ``fnmatch`` pattern such as ``hotel_*``, or ``*``.
             grantee_kind: Whether ``grantee`` names a principal or a group.
+            entity_filter: Entities callers may ask about through this grant:
+                entity key to a fixed value or to ``"$claims.<key>"``, e.g.
+                ``{"user_id": "$claims.user_id"}``.
 
         Raises:
             NotFound: when the grantee is a principal that does not exist.
-            Conflict: when the same grant exists.
+            Conflict: when a grant of the same privilege on the same pattern to
+                the same grantee exists (with or without an entity filter).
             InvalidInput: when an argument is invalid.
         """
-        new = _grant(grantee, privilege, object_type, pattern, grantee_kind)
+        new = _grant(grantee, privilege, object_type, pattern, grantee_kind, entity_filter)
         with self._transaction() as session:
             if new.grantee_kind == GranteeKind.PRINCIPAL:
                 principal_row(session, new.grantee)
@@ -53,6 +70,7 @@ class GrantCatalog(CatalogBase):
                     object_type=new.object_type,
                     pattern=new.pattern,
                     created_at=utc_now(),
+                    entity_filter=None if new.entity_filter is None else dict(new.entity_filter),
                 )
             )
             flush_or_conflict(session, f"{new} is already granted", grant=str(new))
@@ -89,11 +107,47 @@ class GrantCatalog(CatalogBase):
                 raise NotFound(f"no grant of {old}", grant=str(old))
         self._access_changed()
 
-    def list_grants(self) -> list[Grant]:
-        """Every grant, oldest first."""
+    def list_grants(
+        self,
+        *,
+        grantee: str | None = None,
+        grantee_kind: GranteeKind | None = None,
+        object_type: ObjectType | None = None,
+        object_name: str | None = None,
+        privilege: Privilege | None = None,
+    ) -> list[Grant]:
+        """Grants, oldest first, optionally filtered.
+
+        Args:
+            grantee: Only grants to this principal or group name.
+            grantee_kind: Only grants to principals, or only to groups.
+            object_type: Only grants on this type of object.
+            object_name: Only grants whose pattern matches this object name
+                (``hotel_offers`` finds ``hotel_offers``, ``hotel_*`` and ``*``).
+            privilege: Only grants of this privilege.
+
+        Raises:
+            InvalidInput: when an enum argument is not one of its values.
+        """
+        query = select(GrantRow).order_by(GrantRow.id)
+        if grantee is not None:
+            query = query.where(GrantRow.grantee == grantee)
+        if grantee_kind is not None:
+            kind = require_member(GranteeKind, grantee_kind, "grantee_kind")
+            query = query.where(GrantRow.grantee_kind == kind)
+        if object_type is not None:
+            query = query.where(
+                GrantRow.object_type == require_member(ObjectType, object_type, "object_type")
+            )
+        if privilege is not None:
+            query = query.where(
+                GrantRow.privilege == require_member(Privilege, privilege, "privilege")
+            )
         with self._transaction() as session:
-            rows = session.scalars(select(GrantRow).order_by(GrantRow.id)).all()
-            return [_to_grant(row) for row in rows]
+            grants = [_to_grant(row) for row in session.scalars(query)]
+        if object_name is None:
+            return grants
+        return [grant for grant in grants if fnmatchcase(object_name, grant.pattern)]
 
     def grants_for(self, principal: Principal) -> list[Grant]:
         """The grants that apply to ``principal``: its own and its groups', oldest first."""
@@ -114,6 +168,7 @@ def _grant(
     object_type: ObjectType | str,
     pattern: str,
     grantee_kind: GranteeKind | str,
+    entity_filter: Mapping[str, EntityValue] | None = None,
 ) -> Grant:
     """Validate grant arguments (enums may be given as their text values).
 
@@ -133,7 +188,43 @@ def _grant(
         privilege=require_member(Privilege, privilege, "privilege"),
         object_type=require_member(ObjectType, object_type, "object_type"),
         pattern=pattern,
+        entity_filter=_checked_filter(entity_filter),
     )
+
+
+def _checked_filter(
+    entity_filter: Mapping[str, EntityValue] | None,
+) -> Mapping[str, EntityValue] | None:
+    """A grant's entity filter, validated and read-only.
+
+    Raises:
+        InvalidInput: when it is empty, a key is not an identifier, a value is
+            neither an int nor a str, or a ``$`` value is not ``$claims.<key>``.
+    """
+    if entity_filter is None:
+        return None
+    if not entity_filter:
+        raise InvalidInput("entity_filter must name at least one entity", field="entity_filter")
+    for name, value in entity_filter.items():
+        if not _valid_filter_entry(name, value):
+            raise InvalidInput(
+                f"entity_filter entry {name!r}: {value!r} must map an entity key to an int, "
+                "a str or $claims.<key>",
+                field="entity_filter",
+            )
+    return MappingProxyType(dict(entity_filter))
+
+
+def _valid_filter_entry(name: object, value: object) -> bool:
+    """Whether ``name: value`` is a valid entity-filter entry."""
+    if not isinstance(name, str) or not _ENTITY_KEY.fullmatch(name):
+        return False
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return False
+    if isinstance(value, str) and value.startswith("$"):
+        claim = claim_reference(value)
+        return claim is not None and _ENTITY_KEY.fullmatch(claim) is not None
+    return True
 
 
 def _to_grant(row: GrantRow) -> Grant:
@@ -144,4 +235,5 @@ def _to_grant(row: GrantRow) -> Grant:
         privilege=row.privilege,
         object_type=row.object_type,
         pattern=row.pattern,
+        entity_filter=None if row.entity_filter is None else MappingProxyType(row.entity_filter),
     )

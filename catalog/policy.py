@@ -3,6 +3,13 @@
 Nothing here performs I/O. :func:`authorize` takes a principal, the grants that
 may apply to it, an object and a privilege, and returns a :class:`Decision`
 whose ``reason`` explains itself. No matching grant means no access.
+
+A grant may carry an entity filter: the entities a caller may ask about
+through it. A value is either fixed (``{"city": "Lisbon"}``) or bound to the
+caller's claims, the entity keys of the token it presented
+(``{"user_id": "$claims.user_id"}``: an agent acting for user 42 may ask only
+about user 42). An allowing :class:`Decision` carries the resolved constraint;
+the REST layer enforces it on the request inputs (:meth:`Decision.violations`).
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fnmatch import fnmatchcase
+from types import MappingProxyType
 
 
 class Privilege(StrEnum):
@@ -48,6 +56,12 @@ class GranteeKind(StrEnum):
 WILDCARD = "*"
 """The pattern that matches every object name."""
 
+CLAIM_PREFIX = "$claims."
+"""Prefix of an entity-filter value bound to the caller's claim of that name."""
+
+EntityValue = int | str
+"""The value of an entity key (``user_id`` 42, ``city`` ``"Lisbon"``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:
@@ -80,6 +94,9 @@ class Grant:
         privilege: The privilege granted.
         object_type: The type of objects it applies to.
         pattern: An exact name, an ``fnmatch`` pattern (``hotel_*``) or ``*``.
+        entity_filter: Entities a caller may ask about through this grant:
+            entity key to a fixed value or to ``$claims.<key>`` (the value of
+            the caller's token claim); ``None`` for no restriction.
     """
 
     grantee: str
@@ -87,12 +104,16 @@ class Grant:
     privilege: Privilege
     object_type: ObjectType
     pattern: str
+    entity_filter: Mapping[str, EntityValue] | None = field(default=None, hash=False)
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"{self.privilege} on {self.object_type} {self.pattern} "
             f"to {self.grantee_kind} {self.grantee}"
         )
+        if self.entity_filter:
+            text += f" where {format_entity_filter(self.entity_filter)}"
+        return text
 
     def applies_to(self, principal: Principal) -> bool:
         """Whether this grant names ``principal`` or one of its groups."""
@@ -142,11 +163,32 @@ class Decision:
         allowed: Whether the call may proceed.
         reason: A sentence explaining the outcome, fit for logs and 403 bodies.
         grant: The grant that allowed the call; ``None`` when denied.
+        entity_constraint: Entity key to the only value the call may ask
+            about (the allowing grant's filter, bound to the caller's claims);
+            ``None`` when the call is not restricted to particular entities.
     """
 
     allowed: bool
     reason: str
     grant: Grant | None = None
+    entity_constraint: Mapping[str, EntityValue] | None = field(default=None, hash=False)
+
+    def violations(self, inputs: Mapping[str, object]) -> dict[str, EntityValue]:
+        """The constrained inputs whose value differs from the allowed one.
+
+        Inputs the constraint names but the request lacks are not violations:
+        the REST layer decides whether to fill them in or refuse the call.
+
+        Returns:
+            Input name to the value it must have; empty when the inputs comply.
+        """
+        if not self.entity_constraint:
+            return {}
+        return {
+            name: allowed
+            for name, allowed in self.entity_constraint.items()
+            if name in inputs and inputs[name] != allowed
+        }
 
 
 def authorize(
@@ -159,41 +201,110 @@ def authorize(
 
     Deny by default: access is allowed only by a grant to the principal or one
     of its groups that covers the object, or by ``MANAGE`` on catalog ``*``.
-    When several grants cover it, the reason names the most specific one
-    (direct before group, exact name before pattern).
-    Grants to other principals or groups are ignored, so callers may pass more
-    grants than apply.
+    A grant whose entity filter refers to a claim the caller's token does not
+    carry does not apply. Among the grants that allow the call, one without
+    an entity filter wins (grants add up, so the caller is unrestricted), then
+    one covering the object before ``MANAGE`` implying it, a direct grant
+    before a group's, an exact name before a pattern. Constraints of several
+    filtered grants are not merged: the chosen one applies, which can only
+    restrict more. Grants to other principals or groups are ignored, so
+    callers may pass more grants than apply.
 
     Args:
-        principal: The authenticated caller.
+        principal: The authenticated caller; its ``entity_filter`` holds the claims.
         grants: Candidate grants (typically the principal's and its groups').
         securable: The object being accessed.
         privilege: The privilege the call needs.
 
     Returns:
-        The decision, with the grant that allowed it and a self-explaining reason.
+        The decision, with the allowing grant, its entity constraint and a
+        self-explaining reason.
     """
-    applicable = [grant for grant in grants if grant.applies_to(principal)]
-    covering = [grant for grant in applicable if grant.covers(securable, privilege)]
-    if covering:
-        grant = min(covering, key=_specificity)
-        return Decision(True, f"granted {grant}", grant)
-    for grant in applicable:
-        if grant.is_catalog_admin:
-            reason = f"granted {grant}, which implies {privilege} on {securable}"
-            return Decision(True, reason, grant)
-    return Decision(False, _denial_reason(principal, securable, privilege))
+    claims = principal.entity_filter or {}
+    allowing: list[tuple[Grant, Mapping[str, EntityValue] | None, bool]] = []
+    unbound: list[tuple[Grant, list[str]]] = []
+    for grant in grants:
+        covers = grant.covers(securable, privilege)
+        if not grant.applies_to(principal) or not (covers or grant.is_catalog_admin):
+            continue
+        constraint, missing = bind_entity_filter(grant.entity_filter, claims)
+        if missing:
+            unbound.append((grant, missing))
+        else:
+            allowing.append((grant, constraint, not covers))
+    if not allowing:
+        return Decision(False, _denial_reason(principal, securable, privilege, unbound))
+    grant, constraint, implied = min(allowing, key=_specificity)
+    reason = f"granted {grant}"
+    if implied:
+        reason += f", which implies {privilege} on {securable}"
+    if constraint:
+        reason += f" (restricted to {format_entity_filter(constraint)})"
+    return Decision(True, reason, grant, constraint)
 
 
-def _specificity(grant: Grant) -> tuple[bool, bool]:
-    """Sort key that puts direct grants before group grants, exact names before patterns."""
+def claim_reference(value: EntityValue) -> str | None:
+    """The claim a filter value refers to (``"$claims.user_id"`` → ``user_id``), if any."""
+    if isinstance(value, str) and value.startswith(CLAIM_PREFIX):
+        return value[len(CLAIM_PREFIX):]
+    return None
+
+
+def bind_entity_filter(
+    entity_filter: Mapping[str, EntityValue] | None, claims: Mapping[str, EntityValue]
+) -> tuple[Mapping[str, EntityValue] | None, list[str]]:
+    """Replace ``$claims.<key>`` values of a filter with the caller's claims.
+
+    Returns:
+        The bound filter (``None`` for no filter) and the claims it refers to
+        that the caller lacks (when any are missing, the filter is unusable).
+    """
+    if not entity_filter:
+        return None, []
+    bound: dict[str, EntityValue] = {}
+    missing = []
+    for name, value in entity_filter.items():
+        claim = claim_reference(value)
+        if claim is None:
+            bound[name] = value
+        elif claim in claims:
+            bound[name] = claims[claim]
+        else:
+            missing.append(claim)
+    return MappingProxyType(bound), missing
+
+
+def format_entity_filter(entity_filter: Mapping[str, EntityValue]) -> str:
+    """``user_id=42, city='Lisbon'``: an entity filter for reasons and listings."""
+    return ", ".join(
+        f"{name}={value}" if claim_reference(value) else f"{name}={value!r}"
+        for name, value in entity_filter.items()
+    )
+
+
+def _specificity(
+    candidate: tuple[Grant, Mapping[str, EntityValue] | None, bool],
+) -> tuple[bool, bool, bool, bool]:
+    """Sort key of allowing grants: unconstrained, covering (not implied), direct, exact first."""
+    grant, constraint, implied = candidate
     is_pattern = any(character in grant.pattern for character in "*?[")
-    return (grant.grantee_kind == GranteeKind.GROUP, is_pattern)
+    return (bool(constraint), implied, grant.grantee_kind == GranteeKind.GROUP, is_pattern)
 
 
-def _denial_reason(principal: Principal, securable: Securable, privilege: Privilege) -> str:
-    """Explain a denial, naming the groups that were considered."""
+def _denial_reason(
+    principal: Principal,
+    securable: Securable,
+    privilege: Privilege,
+    unbound: list[tuple[Grant, list[str]]],
+) -> str:
+    """Explain a denial, naming the groups considered and grants lacking claims."""
     reason = f"no grant of {privilege} on {securable} for principal {principal.name}"
     if principal.groups:
         reason += f" or its groups {', '.join(sorted(principal.groups))}"
+    if unbound:
+        grant, missing = unbound[0]
+        reason += (
+            f"; {grant} needs token claim {', '.join(missing)}, which the caller's token "
+            "does not carry"
+        )
     return reason

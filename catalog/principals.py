@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from catalog.database import CatalogBase, flush_or_conflict, require_member, require_name
-from catalog.models import GroupMembershipRow, PrincipalRow, utc_now
-from catalog.policy import PrincipalKind
-from catalog.records import PrincipalRecord
+from catalog.models import GrantRow, GroupMembershipRow, PrincipalRow, utc_now
+from catalog.policy import GranteeKind, PrincipalKind
+from catalog.records import GroupRecord, PrincipalRecord
 from groundwork.errors import NotFound
 
 
@@ -60,6 +60,56 @@ class PrincipalCatalog(CatalogBase):
         for membership in members:
             groups.setdefault(membership.principal_id, set()).add(membership.group_name)
         return [_principal_record(row, frozenset(groups.get(row.id, ()))) for row in rows]
+
+    def delete_principal(self, name: str) -> None:
+        """Delete a principal with its tokens, group memberships and direct grants.
+
+        Its grants go too, so that a principal created later under the same
+        name does not inherit them.
+
+        Raises:
+            NotFound: when there is none.
+        """
+        with self._transaction() as session:
+            row = principal_row(session, name)
+            session.execute(
+                delete(GrantRow).where(
+                    GrantRow.grantee_kind == GranteeKind.PRINCIPAL, GrantRow.grantee == name
+                )
+            )
+            session.execute(delete(PrincipalRow).where(PrincipalRow.id == row.id))
+        self._access_changed()
+
+    def list_groups(self) -> list[GroupRecord]:
+        """Every group, by name: those with members and those only named by grants."""
+        memberships = select(GroupMembershipRow.group_name, PrincipalRow.name).join(
+            PrincipalRow, PrincipalRow.id == GroupMembershipRow.principal_id
+        )
+        grant_counts = (
+            select(GrantRow.grantee, func.count())
+            .where(GrantRow.grantee_kind == GranteeKind.GROUP)
+            .group_by(GrantRow.grantee)
+        )
+        with self._transaction() as session:
+            members: dict[str, list[str]] = {}
+            for group, principal in session.execute(memberships):
+                members.setdefault(group, []).append(principal)
+            grants = {group: int(count) for group, count in session.execute(grant_counts)}
+        return [
+            GroupRecord(name, tuple(sorted(members.get(name, ()))), grants.get(name, 0))
+            for name in sorted(members.keys() | grants.keys())
+        ]
+
+    def group_members(self, group: str) -> list[str]:
+        """Names of the members of ``group``, sorted; empty for an unknown group."""
+        query = (
+            select(PrincipalRow.name)
+            .join(GroupMembershipRow, GroupMembershipRow.principal_id == PrincipalRow.id)
+            .where(GroupMembershipRow.group_name == group)
+            .order_by(PrincipalRow.name)
+        )
+        with self._transaction() as session:
+            return list(session.scalars(query))
 
     def add_to_group(self, principal_name: str, group: str) -> None:
         """Make a principal a member of ``group``.

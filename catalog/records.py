@@ -112,6 +112,50 @@ class PrincipalRecord:
     disabled: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class GroupRecord:
+    """A group: it exists while it has members or grants.
+
+    Attributes:
+        name: Group name.
+        members: Names of its member principals, sorted.
+        grants: How many grants name the group.
+    """
+
+    name: str
+    members: tuple[str, ...]
+    grants: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    """A token as administrators see it: never its secret nor its hash.
+
+    Attributes:
+        token_id: Public id of the token (``gw_<token_id>_…``), used to revoke it.
+        principal: Name of the principal it authenticates.
+        description: What the token is for.
+        created_at: When it was issued.
+        expires_at: When it stops working; ``None`` for never.
+        revoked_at: When it was revoked; ``None`` while not revoked.
+        last_used_at: When it was last used (to the minute); ``None`` if never.
+        entity_filter: Entity keys (claims) the bearer is bound to, if any.
+    """
+
+    token_id: str
+    principal: str
+    description: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    entity_filter: Mapping[str, int | str] | None = None
+
+    def is_active(self, now: dt.datetime) -> bool:
+        """Whether the token still works at ``now`` (not revoked, not expired)."""
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
 class SyncStatus(StrEnum):
     """Outcome of a sync run."""
 

@@ -7,7 +7,13 @@ module and each a thin layer over the shared engine in :mod:`catalog.database`:
 - :class:`~catalog.principals.PrincipalCatalog`: principals and groups;
 - :class:`~catalog.credentials.TokenCatalog`: bearer tokens and authentication;
 - :class:`~catalog.permissions.GrantCatalog`: grants;
-- :class:`~catalog.operations.OperationsCatalog`: audit events and sync runs.
+- :class:`~catalog.audit_log.AuditLogCatalog`: audit events;
+- :class:`~catalog.operations.OperationsCatalog`: sync runs;
+- :class:`~catalog.lineage_catalog.LineageCatalog`: declared lineage edges and
+  the lineage graph of an endpoint.
+
+The schema is managed by Alembic migrations (:mod:`catalog.migrate`);
+:meth:`Catalog.create_schema` upgrades to the newest one.
 
 Every method is synchronous and opens its own short transaction. Async
 callers on the hot path go through :class:`catalog.access.AccessController`
@@ -16,14 +22,14 @@ callers on the hot path go through :class:`catalog.access.AccessController`
 
 from __future__ import annotations
 
+from catalog.audit_log import AuditLogCatalog
 from catalog.credentials import TokenCatalog
-from catalog.definitions import DefinitionCatalog
-from catalog.operations import OperationsCatalog
+from catalog.lineage_catalog import LineageCatalog
 from catalog.permissions import GrantCatalog
 from catalog.principals import PrincipalCatalog
 
 
-class Catalog(DefinitionCatalog, PrincipalCatalog, TokenCatalog, GrantCatalog, OperationsCatalog):
+class Catalog(LineageCatalog, PrincipalCatalog, TokenCatalog, GrantCatalog, AuditLogCatalog):
     """The persistent registry of Groundwork (SQLite by default, PostgreSQL in production).
 
     Args:

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from groundwork import pipeline
+from groundwork.catalog_cli import add_catalog_commands
 from groundwork.settings import PRIMARY, Settings
 
 app = typer.Typer(help="Serve features and functions to GenAI apps.", no_args_is_help=True)
@@ -139,6 +140,9 @@ def demo_command(
     from groundwork.demo import run_demo
 
     run_demo(console, _settings(), question)
+
+
+add_catalog_commands(app)
 
 
 def main() -> None:

@@ -15,12 +15,13 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
+from catalog.lineage import job_edges
 from catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
 from catalog.records import EndpointRecord, FunctionRecord, SyncStatus
 from catalog.store import Catalog
 from dag.runtime import compile_endpoints
 from dag.spec import EndpointSpec
-from features.jobs.runner import run_jobs
+from features.jobs.runner import JOBS, SOURCES, run_jobs
 from features.registry import load_view_specs
 from features.sample_data import generate
 from features.spark import spark_session
@@ -192,6 +193,7 @@ def register(
                 input_schema=endpoint.input_schema, output_schema=endpoint.output_schema,
                 feature_views=endpoint.views, functions=endpoint.functions,
             ))
+        catalog.record_lineage(job_edges(JOBS, SOURCES))
         token_file = _demo_token(settings, catalog) if demo_principal else None
     finally:
         catalog.dispose()

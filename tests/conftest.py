@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.support.redis_server",
     "tests.support.dynamodb_server",
     "tests.support.cosmos_server",
+    "tests.support.postgres_server",
 ]
 
 

@@ -21,6 +21,14 @@ JOBS: dict[str, Job] = {
     "city_top_hotels": city_top_hotels.build,
 }
 
+SOURCES: dict[str, tuple[str, ...]] = {
+    "user_profile": ("users", "bookings"),
+    "hotel_stats": ("hotels", "bookings"),
+    "hotel_prices": ("prices",),
+    "city_top_hotels": ("cities", "hotels", "bookings"),
+}
+"""Raw datasets (``<raw_dir>/<name>.parquet``) each view's job reads."""
+
 
 def run_jobs(
     spark: SparkSession,

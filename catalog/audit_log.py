@@ -1,0 +1,167 @@
+"""The audit log in the catalog: batches of events written, filtered pages read."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import asdict
+
+from sqlalchemy import ColumnElement, and_, insert, or_, select
+
+from catalog.audit import AuditEvent, AuditPage
+from catalog.database import CatalogBase, require_member, require_positive, to_utc
+from catalog.models import AuditEventRow
+from catalog.policy import ObjectType, Privilege
+from groundwork.errors import InvalidInput
+
+
+class AuditLogCatalog(CatalogBase):
+    """The audit-event part of the catalog."""
+
+    def record_audit(self, events: Sequence[AuditEvent]) -> None:
+        """Insert a batch of audit events in one transaction.
+
+        Raises:
+            InvalidInput: when an event's timestamp is naive.
+        """
+        if not events:
+            return
+        for event in events:
+            to_utc(event.ts, "ts")
+        with self._transaction() as session:
+            session.execute(insert(AuditEventRow), [asdict(event) for event in events])
+
+    def audit_events(self, limit: int = 100, principal: str | None = None) -> list[AuditEvent]:
+        """The latest audit events, newest first.
+
+        Args:
+            limit: Most events to return.
+            principal: Only this principal's events, when given.
+
+        Raises:
+            InvalidInput: when ``limit`` is not positive.
+        """
+        require_positive(limit)
+        query = select(AuditEventRow).order_by(AuditEventRow.ts.desc(), AuditEventRow.id.desc())
+        if principal is not None:
+            query = query.where(AuditEventRow.principal == principal)
+        with self._transaction() as session:
+            return [_audit_event(row) for row in session.scalars(query.limit(limit))]
+
+    def query_audit(
+        self,
+        *,
+        principal: str | None = None,
+        object_type: ObjectType | None = None,
+        object_name: str | None = None,
+        allowed: bool | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> AuditPage:
+        """Audit events matching every given filter, newest first, one page at a time.
+
+        Args:
+            principal: Only this principal's events.
+            object_type: Only events about this type of object.
+            object_name: Only events about the object of this name.
+            allowed: Only allowed (``True``) or only denied (``False``) calls.
+            since: Only events at or after this time (timezone-aware).
+            until: Only events before this time (timezone-aware).
+            limit: Most events per page.
+            cursor: ``next_cursor`` of the previous page, to read the next one.
+
+        Raises:
+            InvalidInput: when ``limit`` is not positive, a time is naive, or
+                the cursor is not one this method returned.
+        """
+        require_positive(limit)
+        query = select(AuditEventRow).where(*_audit_conditions(
+            principal=principal,
+            object_type=object_type,
+            object_name=object_name,
+            allowed=allowed,
+            since=to_utc(since, "since"),
+            until=to_utc(until, "until"),
+        ))
+        if cursor is not None:
+            ts, row_id = _decode_cursor(cursor)
+            query = query.where(
+                or_(
+                    AuditEventRow.ts < ts,
+                    and_(AuditEventRow.ts == ts, AuditEventRow.id < row_id),
+                )
+            )
+        query = query.order_by(AuditEventRow.ts.desc(), AuditEventRow.id.desc()).limit(limit + 1)
+        with self._transaction() as session:
+            rows = list(session.scalars(query))
+        next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+        return AuditPage([_audit_event(row) for row in rows[:limit]], next_cursor)
+
+
+def _audit_conditions(
+    *,
+    principal: str | None,
+    object_type: ObjectType | None,
+    object_name: str | None,
+    allowed: bool | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+) -> list[ColumnElement[bool]]:
+    """The conditions an event must meet to match every given filter."""
+    conditions: list[ColumnElement[bool]] = []
+    if principal is not None:
+        conditions.append(AuditEventRow.principal == principal)
+    if object_type is not None:
+        kind = require_member(ObjectType, object_type, "object_type")
+        conditions.append(AuditEventRow.object_type == kind.value)
+    if object_name is not None:
+        conditions.append(AuditEventRow.object_name == object_name)
+    if allowed is not None:
+        conditions.append(AuditEventRow.allowed == allowed)
+    if since is not None:
+        conditions.append(AuditEventRow.ts >= since)
+    if until is not None:
+        conditions.append(AuditEventRow.ts < until)
+    return conditions
+
+
+def _encode_cursor(row: AuditEventRow) -> str:
+    """An opaque cursor pointing just after ``row`` in newest-first order."""
+    return base64.urlsafe_b64encode(f"{row.ts.isoformat()}|{row.id}".encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
+    """The position a cursor of :func:`_encode_cursor` points at.
+
+    Raises:
+        InvalidInput: when the cursor was not made by :func:`_encode_cursor`.
+    """
+    try:
+        ts_text, _, id_text = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+        ts = dt.datetime.fromisoformat(ts_text)
+        row_id = int(id_text)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidInput(f"invalid audit cursor {cursor!r}", field="cursor") from None
+    if ts.tzinfo is None:
+        raise InvalidInput(f"invalid audit cursor {cursor!r}", field="cursor")
+    return ts, row_id
+
+
+def _audit_event(row: AuditEventRow) -> AuditEvent:
+    """The public view of an audit row."""
+    return AuditEvent(
+        ts=row.ts,
+        principal=row.principal,
+        object_type=ObjectType(row.object_type),
+        object_name=row.object_name,
+        privilege=Privilege(row.privilege),
+        allowed=row.allowed,
+        reason=row.reason,
+        status_code=row.status_code,
+        latency_ms=row.latency_ms,
+        trace_id=row.trace_id,
+    )
