@@ -18,8 +18,10 @@ $(STAMP): pyproject.toml
 system-deps:
 	@scripts/ensure-java.sh
 
-test-servers:
+test-servers: $(STAMP)
 	@scripts/ensure-test-servers.sh
+	@scripts/ensure-terraform.sh
+	@scripts/ensure-checkov.sh
 
 demo: $(STAMP) system-deps
 	$(BIN)/groundwork demo
@@ -29,7 +31,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 test: $(STAMP) system-deps test-servers lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -rs
 
 serve: $(STAMP)
 	$(BIN)/groundwork serve

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from groundwork import pipeline
+from groundwork import infra, pipeline
 from groundwork.catalog_cli import add_catalog_commands
 from groundwork.settings import PRIMARY, Settings
 
@@ -143,6 +143,7 @@ def demo_command(
 
 
 add_catalog_commands(app)
+app.add_typer(infra.app, name="infra")
 
 
 def main() -> None:

@@ -1,0 +1,4 @@
+output "secret_arns" {
+  description = "ARN of each secret, by key."
+  value       = { for key, secret in aws_secretsmanager_secret.this : key => secret.arn }
+}
