@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from catalog.access import AccessController
 from catalog.audit import AuditEvent, AuditSink
 from catalog.policy import ObjectType, Principal, Privilege, Securable
+from catalog.store import Catalog
 from dag.executor import execute
 from dag.http_errors import invalid_input
 from dag.metrics import Metrics
@@ -21,6 +22,9 @@ from dag.runtime import CompiledEndpoint
 from features.spec import ViewSpec
 from groundwork.errors import AccessDenied, EndpointNotFound, GroundworkError
 from sync.base import OnlineStore
+
+PRIMARY_STORE = "primary"
+"""Name of the primary store (as in the settings)."""
 
 _JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
 
@@ -31,21 +35,30 @@ class ServingContext:
 
     Attributes:
         endpoints: Compiled endpoints by name.
-        store: The primary online store.
+        stores: Open online stores by name; ``primary`` is always there.
+        view_stores: View name to the name of the store serving it.
+        catalog: The catalog (for the admin API).
         access: Authentication and authorization with a decision cache.
         audit: Non-blocking audit sink.
         metrics: Prometheus metrics of this process.
     """
 
     endpoints: Mapping[str, CompiledEndpoint]
-    store: OnlineStore
+    stores: Mapping[str, OnlineStore]
+    view_stores: Mapping[str, str]
+    catalog: Catalog
     access: AccessController
     audit: AuditSink
     metrics: Metrics
 
+    @property
+    def store(self) -> OnlineStore:
+        """The primary online store."""
+        return self.stores[PRIMARY_STORE]
+
     def store_for(self, view: ViewSpec) -> OnlineStore:
-        """The primary store of ``view``."""
-        return self.store
+        """The store that serves ``view``: its configured one, else the primary."""
+        return self.stores[self.view_stores.get(view.name, PRIMARY_STORE)]
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -77,7 +90,7 @@ async def invoke(
         GroundworkError: a subclass with the HTTP status of the failure.
     """
     started = time.perf_counter()
-    trace = trace_id or uuid.uuid4().hex
+    trace = trace_id or os.urandom(16).hex()
     principal: Principal | None = None
     status = 200
     allowed = False
@@ -98,6 +111,11 @@ async def invoke(
         except ValidationError as error:
             raise invalid_input(error) from None
         check_entity_filter(principal, inputs)
+        violations = decision.violations(inputs)
+        if violations:
+            field, value = next(iter(violations.items()))
+            raise AccessDenied(f"the grant allows {name} only for {field}={value!r}",
+                               field=field)
         execution = await execute(endpoint.plan, inputs, context.store_for)
         return orjson.dumps(
             {"endpoint": name, "outputs": execution.outputs, "freshness": execution.freshness,
@@ -105,7 +123,10 @@ async def invoke(
             option=_JSON_OPTIONS,
         )
     except GroundworkError as error:
-        status, reason = error.status_code, reason or error.message
+        status = error.status_code
+        if isinstance(error, AccessDenied):
+            allowed, reason = False, error.message
+        reason = reason or error.message
         raise
     finally:
         elapsed = time.perf_counter() - started

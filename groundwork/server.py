@@ -16,7 +16,7 @@ from dag.runtime import compile_endpoints
 from dag.serving import ServingContext
 from dag.spec import EndpointSpec
 from features.registry import load_view_specs
-from groundwork.settings import Settings
+from groundwork.settings import PRIMARY, Settings
 from groundwork.travel import TRAVEL_ENDPOINTS
 from sync.factory import open_store
 
@@ -28,17 +28,22 @@ def build_app(settings: Settings, endpoints: Sequence[EndpointSpec] = TRAVEL_END
 
     @asynccontextmanager
     async def serving_context() -> AsyncIterator[ServingContext]:
-        store = open_store(settings.store, default_path=settings.online_db_path)
+        configs = settings.store_configs()
+        serving = {PRIMARY, *settings.view_stores.values()}
+        stores = {name: open_store(configs[name], default_path=settings.online_db_path)
+                  for name in serving}
         catalog = Catalog(settings.resolved_catalog_url)
         catalog.create_schema()
         audit = AuditSink(catalog)
         audit.start()
         try:
-            yield ServingContext(endpoints=compiled, store=store,
+            yield ServingContext(endpoints=compiled, stores=stores,
+                                 view_stores=dict(settings.view_stores), catalog=catalog,
                                  access=AccessController(catalog), audit=audit, metrics=Metrics())
         finally:
             await audit.stop()
-            await store.close()
+            for store in stores.values():
+                await store.close()
             catalog.dispose()
 
     return create_app(compiled, serving_context)

@@ -28,10 +28,11 @@ from sync.base import (
     StoredRecord,
     WriteResult,
 )
-from sync.codec import decode_values, encode_values, from_micros, key_string, to_micros
+from sync.codec import encode_values, from_micros, key_string, to_micros, view_decoder
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MAX_VARIABLES = 900
+_COLUMNS = "entity_key, event_ts, synced_at, expires_at, payload"
 
 
 def _table(view: ViewSpec) -> str:
@@ -53,6 +54,11 @@ class SQLiteStore(OnlineStore):
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.execute("PRAGMA synchronous=NORMAL")
         self._connection.execute("PRAGMA busy_timeout=5000")
+        # Keep read pages in this connection's cache (up to 64 MiB) rather than
+        # re-reading them from the OS on every lookup; a write by another
+        # connection still invalidates what it changed.
+        self._connection.execute("PRAGMA cache_size=-65536")
+        self._select_one: dict[str, str] = {}
 
     async def ensure(self, view: ViewSpec) -> None:
         """Create the view's table if it does not exist."""
@@ -100,27 +106,34 @@ class SQLiteStore(OnlineStore):
 
     def _read_one(self, request: ReadRequest) -> list[StoredRecord | None]:
         view, features = request.view, request.features
+        decode = view_decoder(view).decode
         keys = [key_string(key) for key in request.keys]
         found: dict[str, StoredRecord] = {}
         for start in range(0, len(keys), _MAX_VARIABLES):
             chunk = keys[start : start + _MAX_VARIABLES]
-            placeholders = ",".join("?" * len(chunk))
             try:
-                cursor = self._connection.execute(
-                    "SELECT entity_key, event_ts, synced_at, expires_at, payload"
-                    f" FROM {_table(view)} WHERE entity_key IN ({placeholders})",
-                    chunk,
-                )
+                cursor = self._connection.execute(self._select(view, len(chunk)), chunk)
             except sqlite3.OperationalError as error:
                 raise StoreUnavailable(f"sqlite read failed: {error}", view=view.name) from error
             for key, event_ts, synced_at, expires_at, payload in cursor:
                 found[key] = StoredRecord(
-                    values=decode_values(view, orjson.loads(payload), features),
+                    values=decode(orjson.loads(payload), features),
                     event_ts=from_micros(event_ts),
                     synced_at=from_micros(synced_at),
                     expires_at=None if expires_at is None else from_micros(expires_at),
                 )
         return [found.get(key) for key in keys]
+
+    def _select(self, view: ViewSpec, count: int) -> str:
+        """The query reading ``count`` keys of ``view`` (one key: ``=``, its text kept)."""
+        if count == 1:
+            statement = self._select_one.get(view.name)
+            if statement is None:
+                statement = f"SELECT {_COLUMNS} FROM {_table(view)} WHERE entity_key = ?"
+                self._select_one[view.name] = statement
+            return statement
+        placeholders = ",".join("?" * count)
+        return f"SELECT {_COLUMNS} FROM {_table(view)} WHERE entity_key IN ({placeholders})"
 
     async def delete(self, view: ViewSpec, keys: Sequence[EntityKey]) -> int:
         """Delete the records of ``keys``."""
