@@ -165,15 +165,20 @@ class AuditSink:
         await self.flush()
 
     async def flush(self) -> int:
-        """Write every pending event now, in batches; return how many were written.
+        """Write the events pending when called, in batches; return how many were written.
+
+        Events emitted meanwhile wait for the next flush, so under steady load
+        the writer sends full batches instead of chasing a queue that never
+        empties (which would keep its thread busy and slow the serving path).
 
         Raises:
             Exception: whatever the recorder raised; the failed batch is put
                 back at the front of the queue.
         """
-        written = 0
-        while self._pending:
-            batch = self._take_batch()
+        written, remaining = 0, len(self._pending)
+        while remaining > 0 and self._pending:
+            batch = self._take_batch(min(remaining, self._batch_size))
+            remaining -= len(batch)
             try:
                 await asyncio.to_thread(self._recorder.record_audit, batch)
             except Exception:
@@ -182,9 +187,9 @@ class AuditSink:
             written += len(batch)
         return written
 
-    def _take_batch(self) -> list[AuditEvent]:
-        """Remove up to ``batch_size`` of the oldest pending events."""
-        size = min(self._batch_size, len(self._pending))
+    def _take_batch(self, limit: int) -> list[AuditEvent]:
+        """Remove up to ``limit`` of the oldest pending events."""
+        size = min(limit, len(self._pending))
         return [self._pending.popleft() for _ in range(size)]
 
     def _request_flush(self) -> None:
