@@ -1,0 +1,634 @@
+"""Sync benchmark: the platform's Spark sync into every online store, next to a raw write loop.
+
+    .venv/bin/python bench/sync.py [--rows 100000,1000000] [--stores sqlite,redis,dynamodb,cosmos]
+                                   [--dynamodb-max-rows 100000] [--cosmos-max-rows 20000]
+                                   [--repeat 1] [--quick]
+
+For every store and row count, in one run, each measurement against a fresh server:
+
+- **sync**: ``sync.spark_job.sync_view`` (what ``groundwork sync`` runs: Spark ``local[*]``,
+  default partitions and batch size) on a synthetic Parquet feature table, one row per
+  entity, six features of mixed types (float, int, string, bool, timestamp, list of ints),
+  microsecond UTC timestamps, a TTL. Timed from the call to its return; the Spark session is
+  already up and its Python workers have imported the store's client (a small unmeasured
+  sync first).
+- **raw**: a plain loop with the same client library against the same kind of server, in as
+  many processes as the sync has Spark partitions, each with the store client's concurrency:
+  Redis pipelined ``SET key value PXAT`` (the same value bytes), 5,000 per pipeline;
+  DynamoDB unconditional ``PutItem`` (the same item), 64 in flight; Cosmos DB
+  ``upsert_item`` (the same document), 64 in flight; SQLite ``executemany`` of
+  ``INSERT OR REPLACE``, 5,000 rows per transaction, the store's pragmas (two processes
+  beat one: SQLite takes one writer at a time, but the encoding runs in parallel). Rows are
+  Python dicts in memory before the clock starts; the loop encodes each one (orjson) and
+  writes it.
+- **split**: right after every sync, its Spark plan once more with a writer that only counts
+  rows (Spark read + latest per entity + shuffle + Arrow to Python), and once with one that
+  also builds the ``OnlineRow``s (``to_pylist`` + ``to_rows``); ``write`` is the sync's time
+  minus the latter (encoding, client, server). Approximate: separate runs, and inside the
+  sync the JVM and the Python workers share the cores.
+- **CPU**: seconds the server process used during each timed write, and the client side
+  (sync: this process, the JVM and Spark's Python workers; raw: its worker processes).
+  Unlike wall time, CPU per row barely depends on what else runs on the machine.
+
+DynamoDB and Cosmos DB take one request per row (~0.35-0.5 ms of SDK client CPU each, plus
+the local server's work), a few thousand rows/s on two cores, so their row counts are capped
+by default (the cap is printed; raise it with ``--dynamodb-max-rows`` / ``--cosmos-max-rows``,
+0 = none).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Python puts bench/ first on sys.path, where this file would shadow the `sync` package.
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != BENCH_DIR]
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import contextlib  # noqa: E402
+import datetime as dt  # noqa: E402
+import hashlib  # noqa: E402
+import multiprocessing  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import queue  # noqa: E402
+import shlex  # noqa: E402
+import sqlite3  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+import orjson  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+import pyspark  # noqa: E402
+from pyspark.sql import SparkSession  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from features.spark import spark_session  # noqa: E402
+from features.spec import FeatureSpec, ValueType, ViewSpec  # noqa: E402
+from sync.config import (  # noqa: E402
+    CosmosStoreConfig,
+    DynamoDBStoreConfig,
+    RedisStoreConfig,
+    SQLiteStoreConfig,
+    StoreConfig,
+)
+from sync.spark_job import latest_per_entity, sync_view  # noqa: E402
+from sync.writer import EVENT_TS, to_rows  # noqa: E402
+
+sys.path.append(str(BENCH_DIR))  # the `sync` package is loaded: the sibling module is safe
+import sync_servers  # noqa: E402
+
+STORES = ("sqlite", "redis", "dynamodb", "cosmos")
+QUICK_ROWS = 20_000
+WARMUP_ROWS = 2_000
+ENTITY = "user_id"
+TTL_SECONDS = 90 * 86_400
+TTL_MICROS = TTL_SECONDS * 1_000_000
+FEATURES = (
+    FeatureSpec("score", ValueType.FLOAT), FeatureSpec("visits_30d", ValueType.INT),
+    FeatureSpec("segment", ValueType.STRING), FeatureSpec("is_active", ValueType.BOOL),
+    FeatureSpec("last_seen", ValueType.TIMESTAMP), FeatureSpec("recent_items", ValueType.INT_LIST),
+)
+NAMES = tuple(feature.name for feature in FEATURES)
+RAW_BATCH = 5_000  # rows per Redis pipeline / SQLite transaction, as the stores do
+RAW_TABLE = "bench_raw"
+REDIS_TARGET_SECONDS = 60.0
+RATIO_TARGET = 0.8
+
+
+# ---------------------------------------------------------------- the synthetic feature table
+
+def feature_view(name: str, path: Path) -> ViewSpec:
+    """The benchmark's view over the feature table at ``path``."""
+    return ViewSpec(name=name, entity=ENTITY, entity_type=ValueType.INT, features=FEATURES,
+                    ttl_seconds=TTL_SECONDS, source_path=str(path))
+
+
+def write_feature_table(directory: Path, rows: int, seed: int = 7, files: int = 4) -> Path:
+    """Write ``rows`` entities (one row each) as Parquet files in ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    generator = np.random.default_rng(seed)
+    now = int(dt.datetime.now(dt.UTC).timestamp()) * 1_000_000
+    month = 30 * 86_400 * 1_000_000
+    keys = generator.permutation(rows).astype(np.int64)
+    items = generator.integers(0, 1_000_000, size=rows * 5)
+    columns = {
+        ENTITY: pa.array(keys),
+        EVENT_TS: pa.array(now - generator.integers(0, month, rows), pa.timestamp("us", "UTC")),
+        "score": pa.array(generator.random(rows)),
+        "visits_30d": pa.array(generator.integers(0, 500, rows)),
+        "segment": pa.DictionaryArray.from_arrays(
+            pa.array(generator.integers(0, 40, rows).astype(np.int32)),
+            pa.array([f"segment-{index:02d}" for index in range(40)]),
+        ).cast(pa.string()),
+        "is_active": pa.array(generator.random(rows) < 0.7),
+        "last_seen": pa.array(now - generator.integers(0, month, rows), pa.timestamp("us", "UTC")),
+        "recent_items": pa.ListArray.from_arrays(pa.array(np.arange(0, rows * 5 + 1, 5)),
+                                                 pa.array(items)),
+    }
+    table = pa.table(columns)
+    step = -(-rows // files)
+    for index, start in enumerate(range(0, rows, step)):
+        pq.write_table(table.slice(start, step), directory / f"part-{index}.parquet")
+    return directory
+
+
+def load_rows(directory: Path, part: int, parts: int) -> list[dict[str, Any]]:
+    """The rows of one hash part of the table, timestamps as epoch microseconds."""
+    table = pq.read_table(directory)
+    table = table.filter(pa.array(table[ENTITY].to_numpy() % parts == part))
+    for name in (EVENT_TS, "last_seen"):
+        index = table.schema.get_field_index(name)
+        table = table.set_column(index, name, table[name].cast(pa.int64()))
+    return table.to_pylist()
+
+
+# ---------------------------------------------------------------- raw write loops
+
+Start = Callable[[], None]
+"""Called by a raw loop once its client is connected: signals ready, waits for the start."""
+
+
+def _features(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: row[name] for name in NAMES}
+
+
+def _values(row: dict[str, Any]) -> bytes:
+    return orjson.dumps(_features(row))
+
+
+def _chunks(rows: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+async def _concurrently(rows: Sequence[Any], width: int,
+                        action: Callable[[Any], Awaitable[None]]) -> int:
+    pending = iter(rows)
+
+    async def worker() -> int:
+        count = 0
+        for row in pending:
+            await action(row)
+            count += 1
+        return count
+
+    return sum(await asyncio.gather(*(worker() for _ in range(min(width, len(rows))))))
+
+
+async def raw_sqlite(config: SQLiteStoreConfig, rows: list[dict[str, Any]], start: Start) -> int:
+    """``executemany`` of ``INSERT OR REPLACE``, one transaction per 5,000 rows."""
+    connection = sqlite3.connect(str(config.path), isolation_level=None)
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=5000",
+                   "cache_size=-65536"):  # the store's settings
+        connection.execute(f"PRAGMA {pragma}")
+    statement = f"INSERT OR REPLACE INTO {RAW_TABLE} VALUES (?, ?, ?, ?, ?)"
+    start()
+    synced = time.time_ns() // 1_000
+    for chunk in _chunks(rows, RAW_BATCH):
+        parameters = [(str(row[ENTITY]), row[EVENT_TS], synced, row[EVENT_TS] + TTL_MICROS,
+                       _values(row)) for row in chunk]
+        with connection:
+            connection.executemany(statement, parameters)
+    connection.close()
+    return len(rows)
+
+
+async def raw_redis(config: RedisStoreConfig, rows: list[dict[str, Any]], start: Start) -> int:
+    """Pipelined ``SET key value PXAT``, 5,000 per pipeline, the store's value format."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(config.url)
+    await client.ping()
+    prefix = f"{config.key_prefix}:{RAW_TABLE}:".encode()
+    retention = config.expired_retention_seconds * 1_000
+    start()
+    synced = time.time_ns() // 1_000
+    for chunk in _chunks(rows, RAW_BATCH):
+        pipeline = client.pipeline(transaction=False)
+        for row in chunk:
+            event_ts = row[EVENT_TS]
+            expires = event_ts + TTL_MICROS
+            value = b"%d %d %d %b" % (event_ts, synced, expires, _values(row))
+            pipeline.set(prefix + str(row[ENTITY]).encode(), value,
+                         pxat=expires // 1_000 + retention)
+        await pipeline.execute()
+    await client.aclose()
+    return len(rows)
+
+
+def _dynamodb_client(config: DynamoDBStoreConfig) -> Any:
+    from aiobotocore.config import AioConfig
+    from aiobotocore.session import get_session
+
+    settings = AioConfig(region_name=config.region, max_pool_connections=config.max_concurrency,
+                         retries={"mode": "standard", "total_max_attempts": 1},
+                         parameter_validation=False, tcp_keepalive=True)
+    return get_session().create_client("dynamodb", endpoint_url=config.endpoint_url,
+                                       config=settings)
+
+
+async def raw_dynamodb(config: DynamoDBStoreConfig, rows: list[dict[str, Any]],
+                       start: Start) -> int:
+    """Unconditional ``PutItem`` of the store's item layout, ``max_concurrency`` in flight."""
+    async with _dynamodb_client(config) as client:
+        await client.describe_table(TableName=RAW_TABLE)
+        start()
+        synced = str(time.time_ns() // 1_000)
+
+        async def put(row: dict[str, Any]) -> None:
+            event_ts = row[EVENT_TS]
+            record = {"event_ts": event_ts, "synced_at": int(synced),
+                      "expires_at": event_ts + TTL_MICROS, "values": _features(row)}
+            await client.put_item(TableName=RAW_TABLE, Item={
+                "entity_key": {"S": str(row[ENTITY])}, "event_ts": {"N": str(event_ts)},
+                "synced_at": {"N": synced},
+                "expires_at": {"N": str(-(-(event_ts + TTL_MICROS) // 1_000_000))},
+                "record": {"S": orjson.dumps(record).decode()},
+            })
+
+        return await _concurrently(rows, config.max_concurrency, put)
+
+
+def _cosmos_client(config: CosmosStoreConfig) -> Any:
+    from azure.core.pipeline.transport import AioHttpTransport
+    from azure.cosmos.aio import CosmosClient
+
+    return CosmosClient(config.endpoint, config.key.get_secret_value(), connection_verify=False,
+                        enable_endpoint_discovery=False,
+                        transport=AioHttpTransport(use_env_settings=False))
+
+
+async def raw_cosmos(config: CosmosStoreConfig, rows: list[dict[str, Any]], start: Start) -> int:
+    """``upsert_item`` of the store's document layout, ``max_concurrency`` in flight."""
+    async with _cosmos_client(config) as client:
+        container = client.get_database_client(config.database).get_container_client(RAW_TABLE)
+        await container.read()
+        start()
+        synced = time.time_ns() // 1_000
+
+        async def upsert(row: dict[str, Any]) -> None:
+            key, event_ts = str(row[ENTITY]), row[EVENT_TS]
+            await container.upsert_item({
+                "id": hashlib.sha256(key.encode()).hexdigest(), "pk": key, "event_ts": event_ts,
+                "synced_at": synced, "expires_at": event_ts + TTL_MICROS,
+                "ttl": TTL_SECONDS, "values": _features(row),
+            })
+
+        return await _concurrently(rows, config.max_concurrency, upsert)
+
+
+RAW_LOOPS: dict[str, Callable[..., Coroutine[Any, Any, int]]] = {
+    "sqlite": raw_sqlite, "redis": raw_redis, "dynamodb": raw_dynamodb, "cosmos": raw_cosmos,
+}
+
+
+async def prepare_raw(config: StoreConfig) -> None:
+    """Create the raw loop's table or container (same layout as the store's)."""
+    if isinstance(config, SQLiteStoreConfig):
+        with contextlib.closing(sqlite3.connect(str(config.path))) as connection:
+            connection.execute(f"CREATE TABLE {RAW_TABLE} (entity_key TEXT PRIMARY KEY, event_ts "
+                               "INTEGER NOT NULL, synced_at INTEGER NOT NULL, expires_at INTEGER,"
+                               " payload BLOB NOT NULL)")
+    elif isinstance(config, DynamoDBStoreConfig):
+        async with _dynamodb_client(config) as client:
+            await client.create_table(
+                TableName=RAW_TABLE, BillingMode="PAY_PER_REQUEST",
+                KeySchema=[{"AttributeName": "entity_key", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "entity_key", "AttributeType": "S"}])
+    elif isinstance(config, CosmosStoreConfig):
+        from azure.cosmos import PartitionKey
+
+        async with _cosmos_client(config) as client:
+            database = await client.create_database_if_not_exists(config.database)
+            await database.create_container_if_not_exists(
+                id=RAW_TABLE, partition_key=PartitionKey(path="/pk"), default_ttl=-1,
+                indexing_policy={"indexingMode": "consistent", "includedPaths": [],
+                                 "excludedPaths": [{"path": "/*"}]})
+
+
+def raw_worker(store: str, config: StoreConfig, table: Path, part: int, parts: int,
+               ready: Any, go: Any, results: Any) -> None:
+    """One raw-loop process: load its rows, connect, wait for the start, write."""
+    rows = load_rows(table, part, parts)
+    cpu = 0.0
+
+    def start() -> None:
+        nonlocal cpu
+        ready.put(part)
+        go.wait()
+        cpu = time.process_time()
+
+    written = asyncio.run(RAW_LOOPS[store](config, rows, start))
+    results.put((written, time.process_time() - cpu))
+
+
+def _gather(channel: Any, processes: list[Any], timeout: float = 3_600.0) -> list[Any]:
+    """One message per process; raise if a process dies first."""
+    messages: list[Any] = []
+    deadline = time.monotonic() + timeout
+    while len(messages) < len(processes):
+        try:
+            messages.append(channel.get(timeout=0.5))
+        except queue.Empty:
+            failed = [process.exitcode for process in processes if process.exitcode]
+            if failed or time.monotonic() > deadline:
+                raise RuntimeError(f"raw loop failed (exit codes {failed})") from None
+    return messages
+
+
+def run_raw(store: str, config: StoreConfig, table: Path,
+            workers: int) -> tuple[float, int, float]:
+    """Seconds the raw loop takes in ``workers`` processes, rows written, their CPU seconds."""
+    asyncio.run(prepare_raw(config))
+    context = multiprocessing.get_context("spawn")
+    ready, results, go = context.Queue(), context.Queue(), context.Event()
+    processes = [context.Process(target=raw_worker, daemon=True,
+                                 args=(store, config, table, part, workers, ready, go, results))
+                 for part in range(workers)]
+    for process in processes:
+        process.start()
+    try:
+        _gather(ready, processes, timeout=300)
+        started = time.perf_counter()
+        go.set()
+        outcomes = _gather(results, processes)
+        seconds = time.perf_counter() - started
+    finally:
+        for process in processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+    return seconds, sum(rows for rows, _ in outcomes), sum(cpu for _, cpu in outcomes)
+
+
+# ---------------------------------------------------------------- Spark split
+
+def _count(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    yield pa.RecordBatch.from_pylist([{"rows": sum(batch.num_rows for batch in batches)}])
+
+
+@dataclass(frozen=True, slots=True)
+class RowBuilder:
+    """A partition writer that only builds the ``OnlineRow``s, as the sync does."""
+
+    view: ViewSpec
+
+    def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        rows = sum(1 for batch in batches for _ in to_rows(self.view, batch.to_pylist()))
+        yield pa.RecordBatch.from_pylist([{"rows": rows}])
+
+
+def spark_split(spark: SparkSession, view: ViewSpec, partitions: int) -> tuple[float, float]:
+    """Seconds of the sync's Spark plan feeding a row counter, and feeding ``to_rows``."""
+    frame = latest_per_entity(spark, view, view.source_path, None)
+    frame = frame.repartition(partitions, view.entity)
+    writers: tuple[Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]], ...] = (
+        _count, RowBuilder(view))
+    seconds = []
+    for writer in writers:
+        started = time.perf_counter()
+        frame.mapInArrow(writer, "rows long").collect()
+        seconds.append(time.perf_counter() - started)
+    return seconds[0], seconds[1]
+
+
+# ---------------------------------------------------------------- the run
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """One timed write: wall seconds, CPU seconds of the server and of the client side.
+
+    The client side of a sync is this process, the JVM and Spark's Python workers; of a raw
+    loop, its worker processes.
+    """
+
+    seconds: float
+    server_cpu: float
+    rows: int
+    client_cpu: float
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One row of the result table."""
+
+    store: str
+    rows: int
+    asked: int
+    sync: Timing
+    raw: Timing
+    spark_seconds: float
+    convert_seconds: float
+    problems: tuple[str, ...]
+    load: float
+
+
+@contextlib.contextmanager
+def server(store: str, directory: Path, label: str) -> Iterator[sync_servers.RunningServer]:
+    """A fresh server (or SQLite file) for one measurement."""
+    if store == "sqlite":
+        yield sync_servers.RunningServer(SQLiteStoreConfig(path=directory / f"{label}.db"), None)
+        return
+    start = {"redis": sync_servers.redis_server, "dynamodb": sync_servers.dynalite_server,
+             "cosmos": sync_servers.cosmos_server}[store]
+    with start() as running:
+        yield running
+
+
+def timed_sync(spark: SparkSession, store: str, view: ViewSpec, warmup: ViewSpec,
+               directory: Path, label: str) -> tuple[Timing, list[str]]:
+    """Sync ``view`` into a fresh server, after an unmeasured small sync of ``warmup``."""
+    with server(store, directory, label) as running:
+        sync_view(spark, warmup, running.config, default_path=directory / "warmup.db")
+        servers = () if running.pid is None else (running.pid,)
+        client = sync_servers.tree_cpu_seconds(os.getpid(), skip=servers)
+        cpu, started = running.cpu_seconds(), time.perf_counter()
+        report = sync_view(spark, view, running.config, default_path=directory / "online.db")
+        seconds, cpu = time.perf_counter() - started, running.cpu_seconds() - cpu
+        client = sync_servers.tree_cpu_seconds(os.getpid(), skip=servers) - client
+    return Timing(seconds, cpu, report.rows_written, client), report.errors[:1]
+
+
+def timed_raw(store: str, table: Path, workers: int, directory: Path, label: str) -> Timing:
+    """Run the raw loop against a fresh server."""
+    with server(store, directory, label) as running:
+        cpu = running.cpu_seconds()
+        seconds, written, client = run_raw(store, running.config, table, workers)
+        return Timing(seconds, running.cpu_seconds() - cpu, written, client)
+
+
+def measure(spark: SparkSession, store: str, rows: int, asked: int, tables: dict[int, Path],
+            directory: Path, repeat: int) -> Measurement:
+    """Fastest of ``repeat`` syncs and of ``repeat`` raw loops, each on a fresh server.
+
+    Each sync is followed at once by its split (the same Spark plan without the store), so
+    both see the same load on the machine.
+    """
+    view = feature_view("bench", tables[rows])
+    warmup = feature_view("warmup", tables[WARMUP_ROWS])
+    partitions = spark.sparkContext.defaultParallelism
+    syncs: list[tuple[Timing, tuple[float, float]]] = []
+    raws: list[Timing] = []
+    problems: list[str] = []
+    for attempt in range(repeat):
+        timing, errors = timed_sync(spark, store, view, warmup, directory,
+                                    f"sync-{rows}-{attempt}")
+        syncs.append((timing, spark_split(spark, view, partitions)))
+        if timing.rows != rows:
+            problems.append(f"sync wrote {timing.rows:,}/{rows:,} {errors}")
+        raw = timed_raw(store, tables[rows], partitions, directory, f"raw-{rows}-{attempt}")
+        raws.append(raw)
+        if raw.rows != rows:
+            problems.append(f"raw wrote {raw.rows:,}/{rows:,}")
+    sync, split = min(syncs, key=lambda pair: pair[0].seconds)
+    raw = min(raws, key=lambda timing: timing.seconds)
+    return Measurement(store, rows, asked, sync, raw, *split, tuple(problems),
+                       load=os.getloadavg()[0])
+
+
+def ratio(cell: Measurement) -> float:
+    """Sync rows/s over raw rows/s."""
+    return cell.raw.seconds / cell.sync.seconds
+
+
+def cpu_ratio(cell: Measurement) -> float:
+    """Raw CPU seconds (client + server) over the sync's: the rows/s ratio when CPU-bound."""
+    sync = cell.sync.client_cpu + cell.sync.server_cpu
+    return (cell.raw.client_cpu + cell.raw.server_cpu) / sync if sync else 0.0
+
+
+def target(cell: Measurement) -> str:
+    """The issue's target for this cell, and whether it is met."""
+    if cell.store == "redis":
+        if cell.rows != 1_000_000:
+            return "n/a (<1M)"
+        return "met" if cell.sync.seconds < REDIS_TARGET_SECONDS else "MISSED"
+    if cell.store in ("dynamodb", "cosmos"):
+        return "met" if ratio(cell) >= RATIO_TARGET else "MISSED"
+    return "-"
+
+
+def render(console: Console, measurements: list[Measurement]) -> None:
+    """Print the result table."""
+    table = Table(title="sync into online stores: platform (Spark sync_view) vs raw write loop")
+    columns = ("store", "rows", "sync rows/s", "raw rows/s", "sync/raw", "by CPU", "sync s",
+               "raw s", "spark s", "to rows s", "write s", "client CPU s sync/raw",
+               "server CPU s sync/raw", "load", "target")
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("store", "target") else "right")
+    for cell in measurements:
+        client = f"{cell.sync.client_cpu:.1f}/{cell.raw.client_cpu:.1f}"
+        server = f"{cell.sync.server_cpu:.1f}/{cell.raw.server_cpu:.1f}"
+        table.add_row(
+            cell.store, f"{cell.rows:,}" + (" (cap)" if cell.rows < cell.asked else ""),
+            f"{cell.rows / cell.sync.seconds:,.0f}", f"{cell.rows / cell.raw.seconds:,.0f}",
+            f"{ratio(cell):.1%}", f"{cpu_ratio(cell):.0%}", f"{cell.sync.seconds:.1f}",
+            f"{cell.raw.seconds:.1f}", f"{cell.spark_seconds:.1f}",
+            f"{max(0.0, cell.convert_seconds - cell.spark_seconds):.1f}",
+            f"{max(0.0, cell.sync.seconds - cell.convert_seconds):.1f}",
+            client, "-" if cell.store == "sqlite" else server, f"{cell.load:.1f}", target(cell),
+        )
+    console.print(table)
+    for cell in measurements:
+        for problem in cell.problems:
+            console.print(f"[red]{cell.store} {cell.rows:,}: {problem}")
+
+
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    """The command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", default="100000,1000000", help="comma-separated row counts")
+    parser.add_argument("--stores", default=",".join(STORES), help="comma-separated stores")
+    parser.add_argument("--dynamodb-max-rows", type=int, default=100_000,
+                        help="cap of DynamoDB row counts (one request per row); 0 = no cap")
+    parser.add_argument("--cosmos-max-rows", type=int, default=20_000,
+                        help="cap of Cosmos DB row counts (one request per row); 0 = no cap")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"smoke run: {QUICK_ROWS:,} rows in every store")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per cell (sync and raw each); the fastest counts")
+    parser.add_argument("--master", default="local[*]", help="Spark master URL")
+    arguments = parser.parse_args(argv)
+    if arguments.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    stores = [name.strip() for name in arguments.stores.split(",") if name.strip()]
+    unknown = sorted(set(stores) - set(STORES))
+    if unknown:
+        parser.error(f"unknown store(s) {', '.join(unknown)}; known: {', '.join(STORES)}")
+    arguments.stores = stores
+    arguments.rows = [QUICK_ROWS] if arguments.quick else [
+        int(value) for value in arguments.rows.split(",") if value.strip()]
+    return arguments
+
+
+def plan(arguments: argparse.Namespace) -> list[tuple[str, int, int]]:
+    """(store, rows, rows asked for) of every measurement, caps applied, no duplicates."""
+    caps = {"dynamodb": arguments.dynamodb_max_rows, "cosmos": arguments.cosmos_max_rows}
+    cells: list[tuple[str, int, int]] = []
+    for store in arguments.stores:
+        done: set[int] = set()
+        for asked in arguments.rows:
+            rows = min(asked, caps.get(store) or asked)
+            if rows not in done:
+                done.add(rows)
+                cells.append((store, rows, asked))
+    return cells
+
+
+def main(argv: list[str]) -> None:
+    """Run the benchmark and print the table."""
+    arguments = parse_arguments(argv)
+    command = shlex.join([os.path.relpath(sys.executable), *sys.argv])
+    console = Console(width=max(Console().width, 180))
+    os.chdir(BENCH_DIR.parent)  # Spark's Python workers import `sync` from their cwd
+    sync_servers.use_dummy_aws_credentials()  # before Spark: its workers inherit them
+    cells = plan(arguments)
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="groundwork-sync-bench-") as temporary:
+        directory = Path(temporary)
+        tables = {rows: write_feature_table(directory / f"table-{rows}", rows)
+                  for rows in {WARMUP_ROWS, *(rows for _, rows, _ in cells)}}
+        spark = spark_session(arguments.master, "groundwork-sync-bench")
+        try:
+            partitions = spark.sparkContext.defaultParallelism
+            warm = feature_view("warmup", tables[WARMUP_ROWS])
+            sync_view(spark, warm, SQLiteStoreConfig(path=directory / "warm.db"),
+                      default_path=directory / "warm.db")
+            measurements = []
+            for store, rows, asked in cells:
+                with console.status(f"{store}: {rows:,} rows"):
+                    measurements.append(measure(spark, store, rows, asked, tables, directory,
+                                                arguments.repeat))
+                console.print(f"done: {store} {rows:,} rows")
+        finally:
+            spark.stop()
+    console.print(f"command: {command}")
+    console.print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, PySpark "
+                  f"{pyspark.__version__} {arguments.master} ({partitions} partitions); load "
+                  f"average {load_before:.1f} before the run (the 'load' column: after each "
+                  "cell; other processes on the machine skew the numbers)")
+    render(console, measurements)
+    console.print(
+        f"caps: dynamodb {arguments.dynamodb_max_rows or 'none'}, cosmos "
+        f"{arguments.cosmos_max_rows or 'none'} rows ('(cap)': fewer rows than asked). "
+        f"Fastest of {arguments.repeat} per cell, each on a fresh server. Raw loops: "
+        f"{partitions} processes, the store client's concurrency.\n"
+        "spark s: read + latest per entity + shuffle + Arrow to Python; to rows s: to_pylist "
+        "+ to_rows; write s: sync s minus both (encoding, client, server, table check).\n"
+        "by CPU: raw CPU seconds / sync CPU seconds (client + server), what sync/raw would be if "
+        "both were CPU-bound on a machine of their own.\n"
+        f"targets: DynamoDB and Cosmos DB sync >= {RATIO_TARGET:.0%} of raw rows/s; Redis 1M "
+        f"rows synced in < {REDIS_TARGET_SECONDS:.0f} s.")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
