@@ -44,17 +44,21 @@ def _context(request: Request) -> serving.ServingContext:
     return context
 
 
+async def _invoke(request: Request, name: str) -> Response:
+    body = await serving.invoke(
+        _context(request), name=name,
+        token=serving.bearer_token(request.headers.get("authorization")),
+        body=await request.body(), trace_id=request.headers.get("x-request-id"),
+    )
+    return _json(body)
+
+
 def endpoint_route(endpoint: CompiledEndpoint) -> Any:
     """The invoke route of one endpoint."""
     name = endpoint.name
 
     async def invoke_endpoint(request: Request) -> Response:
-        body = await serving.invoke(
-            _context(request), name=name, token=serving.bearer_token(
-                request.headers.get("authorization")),
-            body=await request.body(), trace_id=request.headers.get("x-request-id"),
-        )
-        return _json(body)
+        return await _invoke(request, name)
 
     invoke_endpoint.__name__ = f"invoke_{name}"
     return invoke_endpoint
@@ -78,12 +82,7 @@ def add_endpoint_routes(app: FastAPI, endpoints: dict[str, CompiledEndpoint]) ->
         )
 
     async def invoke_unknown(name: str, request: Request) -> Response:
-        body = await serving.invoke(
-            _context(request), name=name,
-            token=serving.bearer_token(request.headers.get("authorization")),
-            body=await request.body(), trace_id=request.headers.get("x-request-id"),
-        )
-        return _json(body)
+        return await _invoke(request, name)
 
     app.add_api_route("/v1/endpoints/{name}/invoke", invoke_unknown, methods=["POST"],
                       include_in_schema=False)

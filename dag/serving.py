@@ -21,10 +21,8 @@ from dag.metrics import Metrics
 from dag.runtime import CompiledEndpoint
 from features.spec import ViewSpec
 from groundwork.errors import AccessDenied, EndpointNotFound, GroundworkError
+from groundwork.settings import PRIMARY as PRIMARY_STORE
 from sync.base import OnlineStore
-
-PRIMARY_STORE = "primary"
-"""Name of the primary store (as in the settings)."""
 
 _JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
 
