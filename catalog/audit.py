@@ -16,7 +16,7 @@ import logging
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 from catalog.policy import ObjectType, Privilege
 
@@ -93,6 +93,16 @@ class AuditPage:
     next_cursor: str | None = None
 
 
+CallRecord: TypeAlias = tuple[
+    dt.datetime, str | None, ObjectType, str, Privilege, bool, str, int, float, str
+]
+"""An :class:`AuditEvent`'s fields in declaration order, as :meth:`AuditSink.record` queues them."""
+
+
+def _as_event(item: AuditEvent | CallRecord) -> AuditEvent:
+    return item if isinstance(item, AuditEvent) else AuditEvent(*item)
+
+
 class AuditRecorder(Protocol):
     """Where audit events end up; :class:`catalog.store.Catalog` is one."""
 
@@ -115,7 +125,7 @@ class AuditSink:
         self._recorder = recorder
         self._flush_interval = flush_interval
         self._batch_size = batch_size
-        self._pending: deque[AuditEvent] = deque()
+        self._pending: deque[AuditEvent | CallRecord] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup = asyncio.Event()
         self._wakeup_requested = False
@@ -134,6 +144,30 @@ class AuditSink:
         """
         self._pending.append(event)
         if len(self._pending) >= self._batch_size and not self._wakeup_requested:
+            self._request_flush()
+
+    def record(
+        self,
+        principal: str | None,
+        object_type: ObjectType,
+        object_name: str,
+        privilege: Privilege,
+        allowed: bool,
+        reason: str,
+        status_code: int,
+        latency_ms: float,
+        trace_id: str,
+    ) -> None:
+        """Queue the event of a call that ends now, as :meth:`emit` does.
+
+        The serving path's way to emit: it queues the fields as a tuple and the
+        writer builds the :class:`AuditEvent` off the event loop, which saves a
+        few microseconds per call over constructing it here.
+        """
+        pending = self._pending
+        pending.append((dt.datetime.now(dt.UTC), principal, object_type, object_name, privilege,
+                        allowed, reason, status_code, latency_ms, trace_id))
+        if len(pending) >= self._batch_size and not self._wakeup_requested:
             self._request_flush()
 
     def start(self) -> None:
@@ -180,14 +214,18 @@ class AuditSink:
             batch = self._take_batch(min(remaining, self._batch_size))
             remaining -= len(batch)
             try:
-                await asyncio.to_thread(self._recorder.record_audit, batch)
+                await asyncio.to_thread(self._write, batch)
             except Exception:
                 self._pending.extendleft(reversed(batch))
                 raise
             written += len(batch)
         return written
 
-    def _take_batch(self, limit: int) -> list[AuditEvent]:
+    def _write(self, batch: list[AuditEvent | CallRecord]) -> None:
+        """Build the batch's events and hand them to the recorder (in a worker thread)."""
+        self._recorder.record_audit([_as_event(item) for item in batch])
+
+    def _take_batch(self, limit: int) -> list[AuditEvent | CallRecord]:
         """Remove up to ``limit`` of the oldest pending events."""
         size = min(limit, len(self._pending))
         return [self._pending.popleft() for _ in range(size)]

@@ -2,7 +2,8 @@
 
 Values live in one dict keyed by node name. Each round runs its functions,
 then sends its lookups as one ``read`` per store (stores are read
-concurrently). A failing optional node records a per-node error and the call
+concurrently). :class:`Executor` binds a plan to its stores once, at
+start-up. A failing optional node records a per-node error and the call
 returns a partial result; a failing required node fails the call. The features
 of a failed optional lookup read as missing (``None``), which their typed
 consumers already handle; the dependents of a failed function fail too.
@@ -24,8 +25,8 @@ from dag.graph import Node
 from dag.plan import Plan
 from features.spec import ViewSpec
 from groundwork.errors import GroundworkError, StoreUnavailable
-from sync.base import OnlineStore, ReadRequest, RecordStatus
-from sync.lookup import LookupResult, lookup_many
+from sync.base import OnlineStore, ReadRequest, StoredRecord
+from sync.lookup import to_result
 
 logger = logging.getLogger(__name__)
 
@@ -48,11 +49,101 @@ class Execution:
     errors: dict[str, dict[str, str]]
 
 
-class _Run:
-    def __init__(self, plan: Plan, inputs: Mapping[str, Any], store_for: StoreResolver) -> None:
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """The lookups of one round that one store answers, in one ``read`` call.
+
+    Attributes:
+        store: The store serving the views of ``nodes``.
+        nodes: Lookup nodes.
+        features: Per node, the names of the features it returns.
+        timeout: Seconds the read may take; ``None`` for an embedded store, which
+            reads inline without ever yielding to the event loop, so no timer could
+            cut it short (and arming one would cost more than the read).
+    """
+
+    store: OnlineStore
+    nodes: tuple[Node, ...]
+    features: tuple[tuple[str, ...], ...]
+    timeout: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    functions: tuple[Node, ...]
+    reads: tuple[_Read, ...]
+
+
+class Executor:
+    """A plan bound to the stores that serve its views, built once per endpoint.
+
+    Grouping a round's lookups by store depends only on the plan and on which
+    store serves which view, so it is done here, not on every request.
+
+    Args:
+        plan: The endpoint's plan.
+        store_for: Returns the online store serving a view.
+    """
+
+    __slots__ = ("plan", "steps", "outputs")
+
+    def __init__(self, plan: Plan, store_for: StoreResolver) -> None:
         self.plan = plan
+        self.outputs = tuple(plan.graph.spec.outputs)
+        self.steps = tuple(
+            _Step(functions=step.functions, reads=self._reads(step.lookups, store_for))
+            for step in plan.rounds
+        )
+
+    def _reads(self, lookups: Sequence[Node], store_for: StoreResolver) -> tuple[_Read, ...]:
+        by_store: dict[int, list[Node]] = defaultdict(list)
+        stores: dict[int, OnlineStore] = {}
+        for node in lookups:
+            assert node.view is not None
+            store = store_for(node.view)
+            by_store[id(store)].append(node)
+            stores[id(store)] = store
+        return tuple(
+            _Read(
+                store=stores[key], nodes=tuple(nodes),
+                features=tuple(self.plan.features_of[node.name] for node in nodes),
+                timeout=None if stores[key].capabilities.embedded else max(
+                    node.timeout or DEFAULT_LOOKUP_TIMEOUT for node in nodes),
+            )
+            for key, nodes in by_store.items()
+        )
+
+    async def __call__(self, inputs: Mapping[str, Any]) -> Execution:
+        """Run one request.
+
+        Args:
+            inputs: Validated request inputs by name.
+
+        Raises:
+            StoreUnavailable: a required lookup's store failed or timed out.
+            NodeFailed: a required function raised.
+        """
+        run = _Run(inputs)
+        for step in self.steps:
+            for node in step.functions:
+                await run.run_function(node)
+            reads = step.reads
+            if len(reads) == 1:  # one store: read it in this task, no task to schedule
+                await run.read(reads[0])
+            elif reads:
+                await asyncio.gather(*(run.read(read) for read in reads))
+        values = run.values
+        outputs = {name: values.get(name) for name in self.outputs}
+        return Execution(outputs=outputs, freshness=run.freshness, errors=run.errors)
+
+
+class _Run:
+    """The state of one request: values by node name, freshness and per-node errors."""
+
+    __slots__ = ("values", "freshness", "errors", "now")
+
+    def __init__(self, inputs: Mapping[str, Any]) -> None:
         self.values: dict[str, Any] = dict(inputs)
-        self.store_for = store_for
         self.freshness: list[dict[str, Any]] = []
         self.errors: dict[str, dict[str, str]] = {}
         self.now = dt.datetime.now(dt.UTC)
@@ -69,12 +160,14 @@ class _Run:
         self.values[node.name] = None
 
     async def run_function(self, node: Node) -> None:
-        failed = [name for name in node.dependencies if name in self.errors]
-        if failed:
-            self.fail(node, NodeFailed(f"upstream node {failed[0]!r} failed", node=node.name))
-            return
+        if self.errors:
+            failed = [name for name in node.dependencies if name in self.errors]
+            if failed:
+                self.fail(node, NodeFailed(f"upstream node {failed[0]!r} failed", node=node.name))
+                return
         assert node.function is not None
-        arguments = {name: self.values[name] for name in node.dependencies}
+        values = self.values
+        arguments = {name: values[name] for name in node.dependencies}
         try:
             result = node.function(**arguments)
             if inspect.isawaitable(result):
@@ -83,63 +176,46 @@ class _Run:
         except Exception as error:  # noqa: BLE001 - every node failure is reported per node
             self.fail(node, error)
         else:
-            self.values[node.name] = result
+            values[node.name] = result
 
-    def request_for(self, node: Node) -> ReadRequest:
-        assert node.view is not None
-        key = self.values.get(node.dependencies[0])
-        keys: Sequence[Any] = (key or []) if node.multi else ([] if key is None else [key])
-        return ReadRequest(view=node.view, keys=keys, features=self.plan.features_of[node.name])
-
-    async def run_lookups(self, nodes: Sequence[Node]) -> None:
-        by_store: dict[int, list[Node]] = defaultdict(list)
-        stores: dict[int, OnlineStore] = {}
-        for node in nodes:
+    async def read(self, read: _Read) -> None:
+        """Send one store's lookups as one ``read`` and assign what comes back."""
+        values = self.values
+        requests = []
+        for node, features in zip(read.nodes, read.features, strict=True):
             assert node.view is not None
-            store = self.store_for(node.view)
-            by_store[id(store)].append(node)
-            stores[id(store)] = store
-        if len(by_store) == 1:  # one store: read it in this task, no task to schedule
-            ((key, group),) = by_store.items()
-            await self.read_store(stores[key], group)
-            return
-        await asyncio.gather(
-            *(self.read_store(stores[key], group) for key, group in by_store.items())
-        )
-
-    async def read_store(self, store: OnlineStore, nodes: list[Node]) -> None:
-        requests = [self.request_for(node) for node in nodes]
+            key = values.get(node.dependencies[0])
+            keys: Sequence[Any] = (key or []) if node.multi else ([] if key is None else [key])
+            requests.append(ReadRequest(node.view, keys, features))
         try:
-            results = await self.lookup(store, requests, nodes)
+            if read.timeout is None:
+                batches = await read.store.read(requests)
+            else:
+                async with asyncio.timeout(read.timeout):
+                    batches = await read.store.read(requests)
         except (StoreUnavailable, TimeoutError) as error:
             unavailable = (error if isinstance(error, StoreUnavailable)
                            else StoreUnavailable("online store timed out"))
-            for node, request in zip(nodes, requests, strict=True):
+            for node, request in zip(read.nodes, requests, strict=True):
                 self.fail(node, unavailable)
                 self.assign(node, request, None)
             return
-        for node, request, batch in zip(nodes, requests, results, strict=True):
+        for node, request, batch in zip(read.nodes, requests, batches, strict=True):
             self.assign(node, request, batch)
 
-    async def lookup(self, store: OnlineStore, requests: list[ReadRequest],
-                     nodes: list[Node]) -> list[list[LookupResult]]:
-        if store.capabilities.embedded:
-            # An embedded store reads inline without ever yielding to the event
-            # loop, so no timer could cut it short: skip arming one (~4 us).
-            return await lookup_many(store, requests, self.now)
-        async with asyncio.timeout(max(node.timeout or DEFAULT_LOOKUP_TIMEOUT for node in nodes)):
-            return await lookup_many(store, requests, self.now)
-
-    def assign(self, node: Node, request: ReadRequest, batch: list[LookupResult] | None) -> None:
+    def assign(self, node: Node, request: ReadRequest,
+               batch: Sequence[StoredRecord | None] | None) -> None:
+        """Classify one lookup's records, note their freshness, bind its features."""
         assert node.view is not None
-        view_name = node.view.name
+        view_name, now, freshness = node.view.name, self.now, self.freshness
         rows: list[dict[str, Any] | None] = []
-        for result in batch or ():
-            self.freshness.append({
-                "view": view_name, "key": result.key, "status": result.status.value,
+        for key, record in zip(request.keys, batch or (), strict=batch is not None):
+            result = to_result(key, record, now)
+            freshness.append({
+                "view": view_name, "key": key, "status": result.status.value,
                 "event_ts": result.event_ts, "age_seconds": result.age_seconds,
             })
-            rows.append(result.values if result.status is RecordStatus.PRESENT else None)
+            rows.append(result.values)
         values = self.values
         if not node.multi:
             row = rows[0] if rows else None
@@ -152,7 +228,10 @@ class _Run:
 
 
 async def execute(plan: Plan, inputs: Mapping[str, Any], store_for: StoreResolver) -> Execution:
-    """Run one request through ``plan``.
+    """Run one request through ``plan`` (binding it to its stores first).
+
+    A server binds each endpoint's plan once (:class:`Executor`); this is the
+    one-off form.
 
     Args:
         plan: The endpoint's plan.
@@ -163,11 +242,4 @@ async def execute(plan: Plan, inputs: Mapping[str, Any], store_for: StoreResolve
         StoreUnavailable: a required lookup's store failed or timed out.
         NodeFailed: a required function raised.
     """
-    run = _Run(plan, inputs, store_for)
-    for step in plan.rounds:
-        for node in step.functions:
-            await run.run_function(node)
-        if step.lookups:
-            await run.run_lookups(step.lookups)
-    outputs = {name: run.values.get(name) for name in plan.graph.spec.outputs}
-    return Execution(outputs=outputs, freshness=run.freshness, errors=run.errors)
+    return await Executor(plan, store_for)(inputs)

@@ -1,33 +1,70 @@
-"""Prometheus metrics of the serving process, one registry per app."""
+"""Prometheus metrics of the serving process, one registry per app.
+
+Calls are counted in plain Python numbers and turned into Prometheus metric
+families only when ``/metrics`` is scraped. ``prometheus_client``'s own metric
+objects take a lock per update and, once ``PROMETHEUS_MULTIPROC_DIR`` is set
+(Feast sets it on import, and the server imports Feast to read the feature
+definitions), write every update to a memory-mapped file; both would cost more
+than the rest of a one-entity call. Every update and every scrape runs on the
+event loop's thread, so nothing here needs a lock.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from bisect import bisect_left
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
+"""Upper bounds of the latency histogram's buckets, in seconds (``+Inf`` follows)."""
 
 
-class Metrics:
+class _Latency:
+    """One endpoint's latency histogram: a count per bucket, and the sum."""
+
+    __slots__ = ("counts", "total")
+
+    def __init__(self) -> None:
+        self.counts = [0] * (len(BUCKETS) + 1)
+        self.total = 0.0
+
+
+class Metrics(Collector):
     """Request latency and outcome per endpoint."""
 
     def __init__(self) -> None:
+        self._latency: dict[str, _Latency] = {}
+        self._calls: dict[tuple[str, int], int] = {}
         self.registry = CollectorRegistry()
-        self.latency = Histogram(
-            "groundwork_endpoint_latency_seconds", "Endpoint call latency.", ["endpoint"],
-            registry=self.registry,
-            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
-        )
-        self.calls = Counter(
-            "groundwork_endpoint_calls", "Endpoint calls by HTTP status.",
-            ["endpoint", "status"], registry=self.registry,
-        )
-        self._children: dict[tuple[str, int], tuple[Histogram, Counter]] = {}
-        """Label-bound children per (endpoint, status): ``labels()`` costs more than a dict."""
+        self.registry.register(self)
 
     def observe(self, endpoint: str, status: int, seconds: float) -> None:
         """Record one call."""
-        children = self._children.get((endpoint, status))
-        if children is None:
-            children = (self.latency.labels(endpoint), self.calls.labels(endpoint, str(status)))
-            self._children[(endpoint, status)] = children
-        latency, calls = children
-        latency.observe(seconds)
-        calls.inc()
+        latency = self._latency.get(endpoint)
+        if latency is None:
+            latency = self._latency[endpoint] = _Latency()
+        latency.counts[bisect_left(BUCKETS, seconds)] += 1
+        latency.total += seconds
+        key = (endpoint, status)
+        self._calls[key] = self._calls.get(key, 0) + 1
+
+    def collect(self) -> Iterator[Metric]:
+        """The metric families, as of now (called by the registry on a scrape)."""
+        latency = HistogramMetricFamily("groundwork_endpoint_latency_seconds",
+                                        "Endpoint call latency.", labels=["endpoint"])
+        for endpoint, histogram in sorted(self._latency.items()):
+            cumulative, buckets = 0, []
+            for bound, count in zip((*map(str, BUCKETS), "+Inf"), histogram.counts,
+                                    strict=True):
+                cumulative += count
+                buckets.append((bound, cumulative))
+            latency.add_metric([endpoint], buckets, histogram.total)
+        yield latency
+        calls = CounterMetricFamily("groundwork_endpoint_calls", "Endpoint calls by HTTP status.",
+                                    labels=["endpoint", "status"])
+        for (endpoint, status), count in sorted(self._calls.items()):
+            calls.add_metric([endpoint, str(status)], count)
+        yield calls

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import os
 import time
 from typing import Any
 
@@ -190,7 +189,7 @@ async def list_tools(request: Request) -> Response:
             reason="listed the endpoints the caller may execute" if status == 200
             else "not authenticated", status_code=status,
             latency_ms=(time.perf_counter() - started) * 1000,
-            trace_id=request.headers.get("x-request-id") or os.urandom(16).hex(),
+            trace_id=request.headers.get("x-request-id") or serving.new_trace_id(),
         ))
 
 

@@ -4,6 +4,10 @@ Stores are deliberately dumb: they persist and return records. Batching,
 retries, expiry decisions and metrics live in ``sync/lookup.py`` and
 ``sync/writer.py``; a store only declares what it can do in its
 :class:`StoreCapabilities`.
+
+The records that cross the serving and sync paths once per entity
+(:class:`OnlineRow`, :class:`StoredRecord`, :class:`ReadRequest`) are named
+tuples: immutable like frozen dataclasses, at a third of the construction cost.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from features.spec import ViewSpec
 
@@ -28,8 +32,7 @@ class RecordStatus(StrEnum):
     EXPIRED = "EXPIRED"
 
 
-@dataclass(frozen=True, slots=True)
-class OnlineRow:
+class OnlineRow(NamedTuple):
     """One record to upsert: the latest values of one entity in one view.
 
     Attributes:
@@ -45,8 +48,7 @@ class OnlineRow:
     expires_at: dt.datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class StoredRecord:
+class StoredRecord(NamedTuple):
     """One record as a store returns it, expired or not.
 
     Attributes:
@@ -78,8 +80,7 @@ class WriteResult:
         return WriteResult(self.written + other.written, self.skipped + other.skipped)
 
 
-@dataclass(frozen=True, slots=True)
-class ReadRequest:
+class ReadRequest(NamedTuple):
     """Keys to fetch from one view, and which of its features.
 
     Attributes:

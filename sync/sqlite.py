@@ -107,6 +107,18 @@ class SQLiteStore(OnlineStore):
     def _read_one(self, request: ReadRequest) -> list[StoredRecord | None]:
         view, features = request.view, request.features
         decode = view_decoder(view).decode
+        if len(request.keys) == 1:  # the common case of a one-entity lookup
+            statement = self._select_one.get(view.name) or self._select(view, 1)
+            try:
+                row = self._connection.execute(statement, (key_string(request.keys[0]),)).fetchone()
+            except sqlite3.OperationalError as error:
+                raise StoreUnavailable(f"sqlite read failed: {error}", view=view.name) from error
+            if row is None:
+                return [None]
+            _, event_ts, synced_at, expires_at, payload = row
+            return [StoredRecord(decode(orjson.loads(payload), features), from_micros(event_ts),
+                                 from_micros(synced_at),
+                                 None if expires_at is None else from_micros(expires_at))]
         keys = [key_string(key) for key in request.keys]
         found: dict[str, StoredRecord] = {}
         for start in range(0, len(keys), _MAX_VARIABLES):
@@ -116,12 +128,9 @@ class SQLiteStore(OnlineStore):
             except sqlite3.OperationalError as error:
                 raise StoreUnavailable(f"sqlite read failed: {error}", view=view.name) from error
             for key, event_ts, synced_at, expires_at, payload in cursor:
-                found[key] = StoredRecord(
-                    values=decode(orjson.loads(payload), features),
-                    event_ts=from_micros(event_ts),
-                    synced_at=from_micros(synced_at),
-                    expires_at=None if expires_at is None else from_micros(expires_at),
-                )
+                found[key] = StoredRecord(decode(orjson.loads(payload), features),
+                                          from_micros(event_ts), from_micros(synced_at),
+                                          None if expires_at is None else from_micros(expires_at))
         return [found.get(key) for key in keys]
 
     def _select(self, view: ViewSpec, count: int) -> str:

@@ -186,7 +186,7 @@ async def test_unreachable_server_raises_store_unavailable_quickly() -> None:
 async def test_ttl_attribute_is_epoch_seconds_rounded_up(
     store: FaultyStore, view: ViewSpec, dynamodb_config: DynamoDBStoreConfig
 ) -> None:
-    expiring, lasting = rows(1)[0], replace(rows(1, ttl=None)[0], key=2)
+    expiring, lasting = rows(1)[0], rows(1, ttl=None)[0]._replace(key=2)
     await store.write(view, [expiring, lasting], NOW)
     table = table_name(dynamodb_config.table_prefix, view)
     items = [
@@ -203,7 +203,7 @@ async def test_floats_beyond_dynamodb_numbers_round_trip(
     store: FaultyStore, view: ViewSpec
 ) -> None:
     extremes = [1e-300, 1e200, 5e-324, -1.7976931348623157e308, 0.1 + 0.2]
-    batch = [replace(row, values={**row.values, "price": price})
+    batch = [row._replace(values={**row.values, "price": price})
              for row, price in zip(rows(len(extremes)), extremes, strict=True)]
     await store.write(view, batch, NOW)
     (records,) = await store.read([ReadRequest(view, list(range(len(extremes))), ["price"])])
