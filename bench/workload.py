@@ -65,7 +65,7 @@ def demo_token(settings: Settings) -> str:
     Raises:
         SystemExit: when the catalog exists but cannot be opened or migrated.
     """
-    path = settings.state_dir / pipeline.DEMO_TOKEN_FILE
+    path = settings.demo_token_path
     token = path.read_text().strip() if path.exists() else ""
     catalog = Catalog(settings.resolved_catalog_url)
     try:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from groundwork import infra, pipeline
+from groundwork import infra
 from groundwork.catalog_cli import add_catalog_commands
 from groundwork.settings import PRIMARY, Settings
 
@@ -39,6 +39,8 @@ def generate_command(
     as_of: Annotated[str | None, typer.Option(help="ISO moment the data describes.")] = None,
 ) -> None:
     """Generate the deterministic travel sample data (Parquet) in the state directory."""
+    from groundwork import pipeline
+
     settings = _settings()
     if scale is not None:
         settings = settings.model_copy(update={"sample_scale": scale})
@@ -51,6 +53,8 @@ def generate_command(
 @app.command("compute")
 def compute_command(views: ViewOption = None) -> None:
     """Run the Spark job of each feature view (master from GROUNDWORK_SPARK_MASTER)."""
+    from groundwork import pipeline
+
     settings = _settings()
     with console.status("running Spark jobs") as status:
         counts = pipeline.compute_features(settings, pipeline.recorded_as_of(settings), views,
@@ -72,6 +76,7 @@ def sync_command(
     Incremental by default (a watermark per view and store, kept in the
     catalog). Exits 1 when any row failed.
     """
+    from groundwork import pipeline
     from groundwork.progress import sync_progress
 
     settings = _settings()
@@ -96,6 +101,8 @@ def sync_command(
 @app.command("register")
 def register_command() -> None:
     """Register views, functions and endpoints in the catalog; issue the demo agent's token."""
+    from groundwork import pipeline
+
     registration = pipeline.register(_settings())
     console.print(f"registered {registration.views} views, {registration.functions} functions, "
                   f"{registration.endpoints} endpoints; demo token in {registration.token_file}")
@@ -128,7 +135,7 @@ def ask_command(
 
     settings = _settings()
     base_url = url or f"http://{settings.host}:{settings.port}"
-    token_path = token_file or settings.state_dir / pipeline.DEMO_TOKEN_FILE
+    token_path = token_file or settings.demo_token_path
     ask(console, settings, base_url, token_path.read_text().strip(), question)
 
 

@@ -21,7 +21,6 @@ from rich.table import Table
 
 from agents.rest import GroundworkClient
 from agents.travel_planner import plan_trip
-from groundwork import pipeline
 from groundwork.progress import sync_progress
 from groundwork.settings import Settings
 
@@ -106,6 +105,8 @@ def _counts(counts: dict[str, int]) -> str:
 
 def run_demo(console: Console, settings: Settings, question: str | None = None) -> None:
     """Generate data, compute features with Spark, sync, register, serve and ask."""
+    from groundwork import pipeline  # Spark and Feast: imported only when needed
+
     started = time.perf_counter()
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     as_of = pipeline.default_as_of()

@@ -18,7 +18,6 @@ from typing import Annotated, Any
 
 import typer
 
-from features.registry import load_view_specs
 from features.spec import ViewSpec
 from groundwork.errors import DefinitionError
 from sync.config import CosmosStoreConfig, DynamoDBStoreConfig
@@ -124,6 +123,8 @@ def generate_command(
                            ("--container-prefix", container_prefix)):
         if not _PREFIX.match(prefix):
             raise typer.BadParameter("letters, digits, '_' and '-' only", param_hint=option)
+    from features.registry import load_view_specs  # Feast: imported only when needed
+
     views = load_view_specs(Path("feature_tables"))  # names, keys, TTLs: the path is unused
     for path in write_inputs(views, out_dir, table_prefix=table_prefix,
                              container_prefix=container_prefix):

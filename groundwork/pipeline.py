@@ -35,7 +35,6 @@ from sync.writer import SyncReport
 
 Progress = Callable[[str], None]
 DEMO_PRINCIPAL = "travel-planner"
-DEMO_TOKEN_FILE = "demo-token"
 AS_OF_FILE = "as-of"
 
 
@@ -209,7 +208,7 @@ def _demo_token(settings: Settings, catalog: Catalog) -> Path:
         pass
     issued = catalog.issue_token(DEMO_PRINCIPAL, description="travel planner demo",
                                  expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
-    path = settings.state_dir / DEMO_TOKEN_FILE
+    path = settings.demo_token_path
     path.touch(mode=0o600, exist_ok=True)
     path.write_text(issued.token + "\n")
     return path

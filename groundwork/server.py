@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -15,16 +15,46 @@ from dag.metrics import Metrics
 from dag.runtime import compile_endpoints
 from dag.serving import ServingContext
 from dag.spec import EndpointSpec
-from features.registry import load_view_specs
+from features.spec import ViewSpec
 from groundwork.settings import PRIMARY, Settings
 from groundwork.travel import TRAVEL_ENDPOINTS
 from sync.factory import open_store
 
 
-def build_app(settings: Settings, endpoints: Sequence[EndpointSpec] = TRAVEL_ENDPOINTS) -> FastAPI:
-    """The REST app for ``settings``; endpoints are validated and planned here, at start-up."""
-    views = load_view_specs(settings.feature_tables_dir)
-    compiled = compile_endpoints(endpoints, views)
+def served_views(settings: Settings) -> dict[str, ViewSpec]:
+    """The feature views to serve: those registered in the catalog.
+
+    The catalog is where ``groundwork register`` publishes the views, so the
+    server serves what was registered, and starts without importing Feast (whose
+    import alone takes seconds). A catalog with no views yet (a state directory
+    that was never registered) falls back to the definitions in ``features/``.
+    """
+    catalog = Catalog(settings.resolved_catalog_url)
+    try:
+        catalog.create_schema()
+        registered = {view.name: view for view in catalog.list_feature_views()}
+    finally:
+        catalog.dispose()
+    if registered:
+        return registered
+    from features.registry import load_view_specs  # Feast: only for an unregistered state
+
+    return load_view_specs(settings.feature_tables_dir)
+
+
+def build_app(
+    settings: Settings,
+    endpoints: Sequence[EndpointSpec] = TRAVEL_ENDPOINTS,
+    views: Mapping[str, ViewSpec] | None = None,
+) -> FastAPI:
+    """The REST app for ``settings``; endpoints are validated and planned here, at start-up.
+
+    Args:
+        settings: Where the state, stores and catalog are.
+        endpoints: Endpoint definitions to serve.
+        views: Feature views by name (default: :func:`served_views`).
+    """
+    compiled = compile_endpoints(endpoints, served_views(settings) if views is None else views)
 
     @asynccontextmanager
     async def serving_context() -> AsyncIterator[ServingContext]:

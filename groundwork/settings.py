@@ -101,6 +101,11 @@ class Settings(BaseSettings):
         return self.catalog_url or f"sqlite:///{(self.state_dir / 'catalog.db').resolve()}"
 
     @property
+    def demo_token_path(self) -> Path:
+        """Where ``groundwork register`` writes the demo agent's bearer token."""
+        return self.state_dir / "demo-token"
+
+    @property
     def online_db_path(self) -> Path:
         """The embedded store's SQLite file."""
         store = self.store

@@ -1,0 +1,43 @@
+"""The CLI and the server start without importing Feast or Spark, and serve the registered views."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+from catalog.store import Catalog
+from features.registry import load_view_specs
+from groundwork.server import served_views
+from groundwork.settings import Settings
+
+REPOSITORY = Path(__file__).resolve().parents[3]
+
+
+def test_cli_and_server_modules_import_neither_feast_nor_spark() -> None:
+    probe = (
+        "import sys, groundwork.cli, groundwork.server, groundwork.demo\n"
+        "print(sorted(name for name in ('feast', 'pyspark') if name in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPOSITORY, capture_output=True,
+                            text=True, check=True, timeout=120)
+    assert result.stdout.strip() == "[]"
+
+
+def test_served_views_are_the_registered_ones(tmp_path: Path) -> None:
+    settings = Settings(state_dir=tmp_path)
+    definitions = load_view_specs(settings.feature_tables_dir)
+    catalog = Catalog(settings.resolved_catalog_url)
+    catalog.create_schema()
+    registered = dataclasses.replace(definitions["user_profile"], description="as registered")
+    catalog.register_feature_view(registered)
+    catalog.dispose()
+
+    assert served_views(settings) == {"user_profile": registered}
+
+
+def test_an_unregistered_state_serves_the_definitions(tmp_path: Path) -> None:
+    settings = Settings(state_dir=tmp_path)
+
+    assert served_views(settings) == load_view_specs(settings.feature_tables_dir)
