@@ -127,6 +127,14 @@ class CosmosStoreConfig(BaseModel):
         description="Calls per operation on 408, 429, 449 and 503 once the SDK's own retries "
         "(9 throttling retries within 30 s) are exhausted.",
     )
+    expired_retention_seconds: int = Field(
+        default=86_400, ge=0,
+        description=(
+            "How long Cosmos DB keeps an item past its `expires_at` (item `ttl` until"
+            " `expires_at` plus this), so reads report EXPIRED rather than MISSING; 0 deletes"
+            " items at `expires_at`."
+        ),
+    )
     proxy_from_environment: bool = Field(
         default=False,
         description="Honour HTTP(S)_PROXY, NO_PROXY and ~/.netrc (aiohttp `trust_env`); off by "

@@ -2,8 +2,10 @@
 
 Layout. Database ``config.database``; container ``<container_prefix><view>`` partitioned on
 ``/pk`` (the canonical entity-key string), default TTL on (``-1``) so each item's ``ttl``
-(seconds until ``expires_at``, ``-1`` for never) lets Cosmos DB delete expired records itself;
-``sync/lookup.py`` still decides expiry at read. Items are ``{"id", "pk", "event_ts",
+(seconds until ``expires_at`` plus ``expired_retention_seconds``, ``-1`` for never) lets
+Cosmos DB delete expired records itself; ``sync/lookup.py`` still decides expiry at read, so
+a record past ``expires_at`` reads as ``EXPIRED`` for the retention (a day by default) and as
+``MISSING`` once Cosmos DB has deleted it. Items are ``{"id", "pk", "event_ts",
 "synced_at", "expires_at", "ttl", "values"}``, times in epoch microseconds, values encoded by
 ``sync/codec.py``. Only point operations are used, so nothing is indexed (cheaper writes).
 
@@ -95,11 +97,14 @@ def item_id(key: EntityKey) -> str:
     return hashlib.sha256(key_string(key).encode()).hexdigest()
 
 
-def time_to_live(expires_at: dt.datetime | None, now: dt.datetime) -> int:
-    """Item ``ttl``: whole seconds from ``now`` until ``expires_at`` (at least 1), or -1."""
+def time_to_live(expires_at: dt.datetime | None, now: dt.datetime, retention: int = 0) -> int:
+    """Item ``ttl``: whole seconds from ``now`` until ``expires_at`` plus ``retention``, or -1.
+
+    At least 1 (Cosmos DB's soonest), at most the largest ``ttl`` it accepts.
+    """
     if expires_at is None:
         return -1
-    seconds = math.ceil((expires_at - now).total_seconds())
+    seconds = math.ceil((expires_at - now).total_seconds()) + retention
     return min(max(seconds, 1), _MAX_TTL_SECONDS)
 
 
@@ -185,6 +190,7 @@ class CosmosStore(OnlineStore):
         await self._open()
         container = self._container(view)
         synced, now = to_micros(synced_at), dt.datetime.now(dt.UTC)
+        retention = self._config.expired_retention_seconds
         documents = [
             {
                 "id": item_id(row.key),
@@ -192,7 +198,7 @@ class CosmosStore(OnlineStore):
                 "event_ts": to_micros(row.event_ts),
                 "synced_at": synced,
                 "expires_at": None if row.expires_at is None else to_micros(row.expires_at),
-                "ttl": time_to_live(row.expires_at, now),
+                "ttl": time_to_live(row.expires_at, now, retention),
                 "values": encode_values(view, row.values),
             }
             for row in rows

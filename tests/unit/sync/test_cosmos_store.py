@@ -18,7 +18,7 @@ from pydantic import SecretStr, ValidationError
 
 from features.spec import ViewSpec
 from groundwork.errors import DefinitionError, StoreUnavailable
-from sync.base import OnlineRow, ReadRequest
+from sync.base import OnlineRow, ReadRequest, RecordStatus
 from sync.config import CosmosStoreConfig
 from sync.cosmos import (
     LOCAL_SERVER_MISSING_ITEM,
@@ -28,6 +28,7 @@ from sync.cosmos import (
     time_to_live,
     with_retries,
 )
+from sync.lookup import lookup_many
 from tests.contract.conftest import ALL_TYPES_VIEW
 
 NOW = dt.datetime.now(dt.UTC)
@@ -65,6 +66,13 @@ def test_time_to_live_counts_seconds_until_expiry() -> None:
     assert time_to_live(NOW + dt.timedelta(seconds=90.2), NOW) == 91
     assert time_to_live(NOW - dt.timedelta(hours=2), NOW) == 1  # already expired: soonest
     assert time_to_live(NOW + dt.timedelta(days=100 * 365), NOW) == 2_147_483_647
+
+
+def test_time_to_live_keeps_expired_items_for_the_retention() -> None:
+    assert time_to_live(NOW + dt.timedelta(seconds=90.2), NOW, 3_600) == 3_691
+    assert time_to_live(NOW - dt.timedelta(hours=2), NOW, 86_400) == 79_200
+    assert time_to_live(NOW - dt.timedelta(days=2), NOW, 86_400) == 1  # past the retention too
+    assert time_to_live(None, NOW, 86_400) == -1
 
 
 def test_insecure_tls_is_refused_for_a_remote_endpoint() -> None:
@@ -175,15 +183,19 @@ async def test_ensure_refuses_a_container_partitioned_on_another_path(
             await store.ensure(view)
 
 
-async def test_items_carry_a_ttl_so_cosmos_expires_them(
+async def test_items_carry_a_ttl_so_cosmos_expires_them_after_the_retention(
     cosmos_config: CosmosStoreConfig,
 ) -> None:
     view, now = fresh_view(), dt.datetime.now(dt.UTC)
+    retention = cosmos_config.expired_retention_seconds
     soon = OnlineRow("soon", {"an_int": 1}, now, now + dt.timedelta(hours=1))
     forever = OnlineRow("forever", {"an_int": 1}, now, None)
+    expired = OnlineRow("expired", {"an_int": 1}, now - dt.timedelta(hours=3),
+                        now - dt.timedelta(hours=2))
     async with opened(cosmos_config) as store:
         await store.ensure(view)
-        await store.write(view, [soon, forever], now)
+        await store.write(view, [soon, forever, expired], now)
+        (results,) = await lookup_many(store, [ReadRequest(view, ["expired"], ["an_int"])])
     async with CosmosClient(cosmos_config.endpoint, cosmos_config.key.get_secret_value()) as client:
         container = client.get_database_client(cosmos_config.database).get_container_client(
             view.name
@@ -191,6 +203,10 @@ async def test_items_carry_a_ttl_so_cosmos_expires_them(
         properties = await container.read()
         expiring = await container.read_item(item_id("soon"), partition_key="soon")
         never = await container.read_item(item_id("forever"), partition_key="forever")
+        kept = await container.read_item(item_id("expired"), partition_key="expired")
+    assert retention == 86_400
     assert properties["defaultTtl"] == -1
-    assert 3_590 <= expiring["ttl"] <= 3_600
+    assert 3_590 + retention <= expiring["ttl"] <= 3_600 + retention
     assert never["ttl"] == -1
+    assert retention - 7_210 <= kept["ttl"] <= retention - 7_190  # reads EXPIRED meanwhile
+    assert [result.status for result in results] == [RecordStatus.EXPIRED]
