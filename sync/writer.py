@@ -34,6 +34,8 @@ class SyncReport:
         rows_read: Latest-per-entity rows read from the feature table.
         rows_written: Records written to the store.
         rows_skipped: Rows not written because the store held a record as new or newer.
+            A batch retried after a partial failure counts the rows its failed
+            attempt had already written here, since the retry finds them present.
         rows_failed: Rows whose batch failed after all retries.
         watermark: Largest ``event_ts`` among the rows handled, when none failed.
         errors: One message per failed batch.
