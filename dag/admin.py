@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import uuid
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Annotated, Any, Literal
 
@@ -21,10 +20,9 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from catalog.audit import AuditEvent
 from catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege, Securable
 from catalog.store import Catalog
-from dag.serving import ServingContext, bearer_token
+from dag.serving import ServingContext, bearer_token, new_trace_id
 from groundwork.errors import AccessDenied, GroundworkError
 
 CATALOG = Securable(ObjectType.CATALOG, "catalog")
@@ -59,13 +57,13 @@ class AdminRoute(APIRoute):
                 status = 422
                 raise
             finally:
-                context.audit.emit(AuditEvent.now(
+                context.audit.record(
                     principal=None if principal is None else principal.name,
                     object_type=ObjectType.CATALOG, object_name=action,
                     privilege=Privilege.MANAGE, allowed=allowed, reason=reason,
                     status_code=status, latency_ms=(time.perf_counter() - started) * 1000,
-                    trace_id=request.headers.get("x-request-id") or uuid.uuid4().hex,
-                ))
+                    trace_id=request.headers.get("x-request-id") or new_trace_id(),
+                )
 
         return guarded
 

@@ -13,7 +13,6 @@ from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from catalog.audit import AuditEvent
 from catalog.policy import ObjectType, Privilege, Securable
 from dag import serving
 from dag.runtime import CompiledEndpoint
@@ -182,7 +181,7 @@ async def list_tools(request: Request) -> Response:
         status = error.status_code
         raise
     finally:
-        context.audit.emit(AuditEvent.now(
+        context.audit.record(
             principal=None if principal is None else principal.name,
             object_type=ObjectType.CATALOG, object_name="GET /v1/tools",
             privilege=Privilege.EXECUTE, allowed=status == 200,
@@ -190,7 +189,7 @@ async def list_tools(request: Request) -> Response:
             else "not authenticated", status_code=status,
             latency_ms=(time.perf_counter() - started) * 1000,
             trace_id=request.headers.get("x-request-id") or serving.new_trace_id(),
-        ))
+        )
 
 
 @router.get("/healthz", tags=["operations"])

@@ -9,6 +9,7 @@ database is migrated once per module and emptied before every test.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import secrets
 import threading
 from collections.abc import Callable, Iterator
@@ -251,10 +252,11 @@ def test_the_same_grant_made_concurrently_exists_once(catalog: Catalog) -> None:
 
 def test_bulk_audit_through_the_sink_is_queryable_page_by_page(catalog: Catalog) -> None:
     events = [
-        AuditEvent.now(principal=f"agent-{n % 7}", object_type=ObjectType.ENDPOINT,
-                       object_name="hotel_offers" if n % 3 else "user_profile",
-                       privilege=Privilege.EXECUTE, allowed=n % 10 != 0, reason="granted",
-                       status_code=200, latency_ms=1.0, trace_id=f"trace-{n}")
+        AuditEvent(ts=dt.datetime.now(dt.UTC), principal=f"agent-{n % 7}",
+                   object_type=ObjectType.ENDPOINT,
+                   object_name="hotel_offers" if n % 3 else "user_profile",
+                   privilege=Privilege.EXECUTE, allowed=n % 10 != 0, reason="granted",
+                   status_code=200, latency_ms=1.0, trace_id=f"trace-{n}")
         for n in range(5_000)
     ]
 

@@ -47,15 +47,29 @@ def test_events_round_trip_newest_first(catalog: Catalog) -> None:
 
 
 def test_naive_timestamps_and_bad_limits_are_refused(catalog: Catalog) -> None:
-    stamped = AuditEvent.now(
-        principal="planner", object_type=ObjectType.ENDPOINT, object_name="x",
-        privilege=Privilege.EXECUTE, allowed=True, reason="", status_code=200, latency_ms=0.1,
-    )
-    assert stamped.ts.tzinfo is dt.UTC
     with pytest.raises(InvalidInput):
-        catalog.record_audit([dataclasses.replace(stamped, ts=dt.datetime(2030, 1, 1))])
+        catalog.record_audit([dataclasses.replace(event(1), ts=dt.datetime(2030, 1, 1))])
     with pytest.raises(InvalidInput):
         catalog.audit_events(limit=0)
+
+
+async def test_recorded_calls_are_stamped_now_in_utc_and_stored_whole(catalog: Catalog) -> None:
+    sink = AuditSink(catalog, flush_interval=60)
+    sink.start()
+    before = dt.datetime.now(dt.UTC)
+    sink.record(principal="planner", object_type=ObjectType.ENDPOINT, object_name="user_profile",
+                privilege=Privilege.EXECUTE, allowed=False, reason="no grant", status_code=403,
+                latency_ms=0.25, trace_id="trace-1")
+    after = dt.datetime.now(dt.UTC)
+    await sink.stop()
+
+    (stored,) = catalog.audit_events()
+    assert before <= stored.ts <= after
+    assert stored.ts.tzinfo == dt.UTC
+    assert dataclasses.replace(stored, ts=before) == AuditEvent(
+        ts=before, principal="planner", object_type=ObjectType.ENDPOINT,
+        object_name="user_profile", privilege=Privilege.EXECUTE, allowed=False,
+        reason="no grant", status_code=403, latency_ms=0.25, trace_id="trace-1")
 
 
 async def test_stop_flushes_every_event(catalog: Catalog) -> None:
