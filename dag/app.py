@@ -27,11 +27,14 @@ class GroundworkApp(FastAPI):
 
     ``POST /v1/endpoints/{name}/invoke`` goes straight to :func:`dag.routes.invoke_asgi`;
     everything else (and the OpenAPI document, built from the typed invoke routes
-    that stay registered) is FastAPI's as usual.
+    that stay registered) is FastAPI's as usual. Once middleware is added
+    (``app.add_middleware``: CORS, tracing, ...), every call goes through FastAPI's
+    stack instead, so the middleware sees endpoint calls too; the registered
+    invoke routes give the same answers.
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
+        if scope["type"] == "http" and scope["method"] == "POST" and not self.user_middleware:
             name = invoke_target(get_route_path(scope) if scope.get("root_path")
                                  else scope["path"])
             if name is not None:

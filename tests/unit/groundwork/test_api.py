@@ -247,6 +247,35 @@ def test_metrics_count_calls(client: TestClient, tokens: dict[str, str]) -> None
     assert 'groundwork_endpoint_calls_total{endpoint="user_profile",status="200"}' in text
 
 
+def test_added_middleware_sees_endpoint_calls_and_answers_stay_the_same(
+    state: tuple[Settings, dict[str, str]], client: TestClient
+) -> None:
+    settings, tokens = state
+    app = build_app(settings)
+    seen: list[str] = []
+
+    @app.middleware("http")
+    async def stamp(request: Any, call_next: Any) -> Any:
+        seen.append(request.url.path)
+        response = await call_next(request)
+        response.headers["x-stamped"] = "yes"
+        return response
+
+    call = {"json": {"user_id": 42}, "headers": auth(tokens["planner"])}
+    with TestClient(app, raise_server_exceptions=False) as wrapped:
+        answer = wrapped.post("/v1/endpoints/user_profile/invoke", **call)
+        invalid = wrapped.post("/v1/endpoints/user_profile/invoke", json={"user_id": "x"},
+                               headers=auth(tokens["planner"]))
+    direct = client.post("/v1/endpoints/user_profile/invoke", **call)
+
+    assert seen == ["/v1/endpoints/user_profile/invoke"] * 2
+    assert answer.status_code == 200 and answer.headers["x-stamped"] == "yes"
+    assert "x-stamped" not in direct.headers
+    assert answer.json()["outputs"] == direct.json()["outputs"]
+    assert invalid.headers["x-stamped"] == "yes"
+    assert assert_error(invalid, 422, "invalid_input")["details"]["fields"]
+
+
 def test_every_call_is_audited(state: tuple[Settings, dict[str, str]]) -> None:
     settings, tokens = state
     with TestClient(build_app(settings)) as fresh:
