@@ -4,8 +4,8 @@
 environment (``infra/envs/aws``, ``infra/envs/azure``). Terraform loads such
 files by itself, so the DynamoDB tables and Cosmos DB containers it creates are
 named, keyed and expired exactly as ``groundwork sync`` expects: the names come
-from the same functions and constants the stores use (``sync/dynamodb.py``,
-``sync/cosmos.py``).
+from the same functions and constants the stores use (``sync/dynamodb_items.py``,
+``sync/cosmos_items.py``).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import typer
 from features.spec import ViewSpec
 from groundwork.errors import DefinitionError
 from sync.config import CosmosStoreConfig, DynamoDBStoreConfig
-from sync.cosmos import PARTITION_PATH
-from sync.dynamodb import KEY, table_name
+from sync.cosmos_items import PARTITION_PATH
+from sync.dynamodb_items import KEY, table_name
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -31,7 +31,7 @@ INPUTS_FILE = "views.auto.tfvars.json"
 DYNAMODB_KEY_TYPE = "S"
 """Attribute type of the partition key: ``sync.codec.key_string`` gives a string."""
 DYNAMODB_TTL_ATTRIBUTE = "expires_at"
-"""Attribute DynamoDB expires items on (epoch seconds, written by ``sync.dynamodb.to_item``)."""
+"""Attribute DynamoDB expires items on (epoch seconds, from ``sync.dynamodb_items.to_item``)."""
 COSMOS_DEFAULT_TTL = -1
 """Container default TTL: on, no default, so each item's ``ttl`` decides (``sync/cosmos.py``)."""
 _CONTAINER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")

@@ -9,10 +9,6 @@ a record past ``expires_at`` reads as ``EXPIRED`` for the retention (a day by de
 "synced_at", "expires_at", "ttl", "values"}``, times in epoch microseconds, values encoded by
 ``sync/codec.py``. Only point operations are used, so nothing is indexed (cheaper writes).
 
-Item ids. Cosmos DB ids may not contain ``/ \\ ? #``, so the id is the SHA-256 hex digest of
-the key string: fixed length, URL-safe, any key works. Uniqueness is per ``(pk, id)`` and the
-key itself is kept in ``pk``, so even a digest collision could not merge two entities.
-
 Writes. One item per round trip (a transactional batch spans one logical partition, and
 every entity is its own partition), run concurrently, at most ``max_concurrency`` at a time
 per call. Each row is a compare-and-set loop on ``event_ts``: create when absent (409: a
@@ -34,10 +30,7 @@ TLS. Certificate checks stay on: the SDK silently skips them for the hosts ``loc
 insecure loopback endpoint. Loopback and plain-HTTP endpoints are single local servers with no
 regions to discover, so endpoint discovery (and its 500 ms cross-region retry) is off there.
 
-Local server quirk. ``@vercel/cosmosdb-server`` answers a read of a missing item with a 500
-whose message is a JavaScript ``TypeError`` about reading the partition-key property of
-``undefined``. Only that exact message, from a loopback endpoint, counts as "not found"; any
-other 500, and every 500 from a remote account, is an error.
+Item layout, TTL, error classification and retries live in :mod:`sync.cosmos_items`.
 """
 
 from __future__ import annotations
@@ -45,9 +38,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import hashlib
-import math
-import random
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
@@ -71,72 +61,29 @@ from sync.base import (
     StoredRecord,
     WriteResult,
 )
-from sync.codec import decode_values, encode_values, from_micros, key_string, to_micros
+from sync.codec import encode_values, key_string, to_micros
 from sync.config import CosmosStoreConfig, is_loopback
+from sync.cosmos_items import (
+    OWNER_RESOURCE_NOT_FOUND,
+    PARTITION_PATH,
+    Document,
+    is_conflict,
+    is_missing_item,
+    item_id,
+    stored_record,
+    time_to_live,
+    with_retries,
+)
 
 T = TypeVar("T")
-Document = dict[str, Any]
 
-PARTITION_PATH = "/pk"
-LOCAL_SERVER_MISSING_ITEM = "Cannot read properties of undefined (reading 'pk')"
-"""The 500 message of ``@vercel/cosmosdb-server`` when asked for an item that does not exist."""
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
-_TRANSIENT = frozenset({408, 429, 449, 503})
-_OWNER_RESOURCE_NOT_FOUND = 1003
 _SDK_THROTTLE_RETRIES = 9
 _SDK_THROTTLE_WAIT_SECONDS = 30
-_MAX_TTL_SECONDS = 2_147_483_647
 _MAX_ROUNDS = 100
 _INDEX_NOTHING: dict[str, Any] = {
     "indexingMode": "consistent", "includedPaths": [], "excludedPaths": [{"path": "/*"}]
 }
-
-
-def item_id(key: EntityKey) -> str:
-    """Cosmos DB item id of an entity key: the SHA-256 hex digest of its canonical string."""
-    return hashlib.sha256(key_string(key).encode()).hexdigest()
-
-
-def time_to_live(expires_at: dt.datetime | None, now: dt.datetime, retention: int = 0) -> int:
-    """Item ``ttl``: whole seconds from ``now`` until ``expires_at`` plus ``retention``, or -1.
-
-    At least 1 (Cosmos DB's soonest), at most the largest ``ttl`` it accepts.
-    """
-    if expires_at is None:
-        return -1
-    seconds = math.ceil((expires_at - now).total_seconds()) + retention
-    return min(max(seconds, 1), _MAX_TTL_SECONDS)
-
-
-def is_missing_item(error: CosmosHttpResponseError, *, loopback: bool) -> bool:
-    """Whether ``error`` says the item (not its container) does not exist.
-
-    A 404, unless its sub-status says the container is missing; or, from a loopback endpoint
-    only, the local server's 500 with :data:`LOCAL_SERVER_MISSING_ITEM` as its message.
-    """
-    if error.status_code == 404:
-        return error.sub_status != _OWNER_RESOURCE_NOT_FOUND
-    return (
-        loopback
-        and error.status_code == 500
-        and LOCAL_SERVER_MISSING_ITEM in str(error.http_error_message)
-    )
-
-
-async def with_retries(operation: Callable[[], Awaitable[T]], *, attempts: int) -> T:
-    """Await ``operation()``, calling it again on 408, 429, 449 and 503, up to ``attempts`` calls.
-
-    Waits the server's ``x-ms-retry-after-ms`` when given, else an exponential backoff with
-    full jitter; re-raises the last error when attempts run out or the status is not transient.
-    """
-    for attempt in range(1, attempts):
-        try:
-            return await operation()
-        except CosmosHttpResponseError as error:
-            if error.status_code not in _TRANSIENT:
-                raise
-            await asyncio.sleep(_backoff(error, attempt))
-    return await operation()
 
 
 class CosmosStore(OnlineStore):
@@ -173,7 +120,7 @@ class CosmosStore(OnlineStore):
             _, properties = await self._call(view, lambda: database.create_container_if_not_exists(
                 id=name, partition_key=PartitionKey(path=PARTITION_PATH), default_ttl=-1,
                 indexing_policy=_INDEX_NOTHING, return_properties=True, **self._options,
-            ), passing=_conflict)
+            ), passing=is_conflict)
         except CosmosHttpResponseError:  # created concurrently: read it
             properties = await self._call(view, lambda: self._container(view).read(**self._options))
         paths = properties.get("partitionKey", {}).get("paths")
@@ -216,7 +163,7 @@ class CosmosStore(OnlineStore):
             item_id(lookup[1]), key_string(lookup[1]),
         ))
         records = iter(
-            None if document is None else _record(request, document)
+            None if document is None else stored_record(request, document)
             for (request, _), document in zip(lookups, documents, strict=True)
         )
         return [[next(records) for _ in request.keys] for request in requests]
@@ -269,7 +216,7 @@ class CosmosStore(OnlineStore):
             with contextlib.suppress(CosmosHttpResponseError):  # created concurrently
                 await self._call(None, lambda: client.create_database_if_not_exists(
                     config.database, **self._options
-                ), passing=_conflict)
+                ), passing=is_conflict)
         except BaseException:
             await client.close()
             raise
@@ -329,7 +276,7 @@ class CosmosStore(OnlineStore):
         """Run a conditional operation; False when it failed with one of the ``lost`` statuses."""
         try:
             await self._call(view, operation, passing=lambda error: (
-                error.status_code in lost and error.sub_status != _OWNER_RESOURCE_NOT_FOUND
+                error.status_code in lost and error.sub_status != OWNER_RESOURCE_NOT_FOUND
             ))
         except CosmosHttpResponseError:
             return False
@@ -392,28 +339,3 @@ class CosmosStore(OnlineStore):
         except ExceptionGroup as failures:
             raise failures.exceptions[0]  # noqa: B904 - keeps the SDK error as its cause
         return results
-
-
-def _conflict(error: CosmosHttpResponseError) -> bool:
-    return error.status_code == 409
-
-
-def _record(request: ReadRequest, document: Document) -> StoredRecord:
-    expires_at = document.get("expires_at")
-    return StoredRecord(
-        values=decode_values(request.view, document.get("values") or {}, request.features),
-        event_ts=from_micros(document["event_ts"]),
-        synced_at=from_micros(document["synced_at"]),
-        expires_at=None if expires_at is None else from_micros(expires_at),
-    )
-
-
-def _backoff(error: CosmosHttpResponseError, attempt: int) -> float:
-    """Seconds to wait: the server's retry-after, else exponential backoff with full jitter."""
-    retry_after = (error.headers or {}).get("x-ms-retry-after-ms")
-    if retry_after is not None:
-        try:
-            return float(retry_after) / 1000
-        except ValueError:
-            pass
-    return random.uniform(0, min(5.0, 0.05 * 2**attempt))

@@ -17,7 +17,7 @@ from groundwork.errors import DefinitionError
 from sync.base import OnlineRow
 from sync.config import CosmosStoreConfig
 from sync.cosmos import CosmosStore
-from sync.dynamodb import to_item
+from sync.dynamodb_items import to_item
 from tests.unit.infra.hcl import ENVS
 
 VIEWS = load_view_specs(Path("feature_tables"))

@@ -20,9 +20,9 @@ from features.spec import ViewSpec
 from groundwork.errors import DefinitionError, StoreUnavailable
 from sync.base import OnlineRow, ReadRequest, RecordStatus
 from sync.config import CosmosStoreConfig
-from sync.cosmos import (
+from sync.cosmos import CosmosStore
+from sync.cosmos_items import (
     LOCAL_SERVER_MISSING_ITEM,
-    CosmosStore,
     is_missing_item,
     item_id,
     time_to_live,

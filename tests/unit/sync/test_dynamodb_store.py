@@ -24,7 +24,8 @@ from features.spec import FeatureSpec, ValueType, ViewSpec
 from groundwork.errors import DefinitionError, StoreUnavailable
 from sync.base import OnlineRow, ReadRequest
 from sync.config import DynamoDBStoreConfig
-from sync.dynamodb import DynamoDBStore, table_name
+from sync.dynamodb import DynamoDBStore
+from sync.dynamodb_items import table_name
 from tests.support.dynamodb_server import free_port
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, 0, 250_000, tzinfo=dt.UTC)
