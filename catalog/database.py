@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, TypeVar, overload
 
 from sqlalchemy import Engine, create_engine, event
@@ -33,6 +34,9 @@ class CatalogBase:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self._engine = create_engine(url, echo=echo)
         if self._engine.dialect.name == "sqlite":
+            database = self._engine.url.database
+            if database and database != ":memory:" and not database.startswith("file:"):
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
             event.listen(self._engine, "connect", _configure_sqlite_connection)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         self._access_listeners: list[Callable[[], None]] = []

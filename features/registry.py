@@ -12,7 +12,7 @@ from feast import FeatureView, Field
 from feast import ValueType as FeastValueType
 
 from features.definitions import FEATURE_VIEWS, VALUE_TYPE_TAG
-from features.spec import FeatureSpec, ValueType, ViewSpec
+from features.spec import FeatureSpec, ValueType, ViewSpec, table_location
 from groundwork.errors import DefinitionError
 
 VALUE_TYPES: dict[FeastValueType, ValueType] = {
@@ -34,13 +34,13 @@ VALUE_TYPES: dict[FeastValueType, ValueType] = {
 ENTITY_TYPES = (ValueType.INT, ValueType.STRING)
 
 
-def view_spec(feature_view: FeatureView, *, feature_tables_dir: Path) -> ViewSpec:
+def view_spec(feature_view: FeatureView, *, feature_tables_dir: Path | str) -> ViewSpec:
     """Describe a Feast feature view as a :class:`ViewSpec`.
 
     Args:
         feature_view: A Feast ``FeatureView`` with exactly one entity column.
-        feature_tables_dir: Directory holding the feature tables; the view's
-            table is ``feature_tables_dir/<view name>``.
+        feature_tables_dir: Directory or URI holding the feature tables; the
+            view's table is ``feature_tables_dir/<view name>``.
 
     Returns:
         The view's spec: entity key and type, features in declaration order,
@@ -75,16 +75,16 @@ def view_spec(feature_view: FeatureView, *, feature_tables_dir: Path) -> ViewSpe
             for field in feature_view.features
         ),
         ttl_seconds=int(ttl.total_seconds()) if ttl and ttl.total_seconds() > 0 else None,
-        source_path=str(feature_tables_dir / feature_view.name),
+        source_path=table_location(feature_tables_dir, feature_view.name),
         description=feature_view.description,
     )
 
 
-def load_view_specs(feature_tables_dir: Path) -> dict[str, ViewSpec]:
+def load_view_specs(feature_tables_dir: Path | str) -> dict[str, ViewSpec]:
     """Specs of all feature views of the travel planner, by name, in declaration order.
 
     Args:
-        feature_tables_dir: Directory holding the feature tables.
+        feature_tables_dir: Directory or URI holding the feature tables.
 
     Raises:
         DefinitionError: when a view cannot be described (see :func:`view_spec`).

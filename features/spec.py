@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from groundwork.errors import DefinitionError
@@ -102,3 +103,8 @@ class ViewSpec:
     def feature_names(self) -> tuple[str, ...]:
         """Names of all features, in declaration order."""
         return tuple(feature.name for feature in self.features)
+
+
+def table_location(feature_tables: Path | str, view: str) -> str:
+    """The table of ``view`` under a directory or a URI such as ``s3a://bucket/tables``."""
+    return f"{str(feature_tables).rstrip('/')}/{view}"

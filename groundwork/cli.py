@@ -59,7 +59,7 @@ def compute_command(views: ViewOption = None) -> None:
     with console.status("running Spark jobs") as status:
         counts = pipeline.compute_features(settings, pipeline.recorded_as_of(settings), views,
                                            lambda text: status.update(text))
-    console.print(_counts_table(f"feature tables in {settings.feature_tables_dir}", counts))
+    console.print(_counts_table(f"feature tables in {settings.feature_tables_location}", counts))
 
 
 @app.command("sync")

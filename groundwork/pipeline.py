@@ -82,8 +82,8 @@ def compute_features(
 ) -> dict[str, int]:
     """Run one Spark job per feature view; return row counts per feature table."""
     with nullcontext(spark) if spark is not None else spark_for(settings) as session:
-        return run_jobs(session, raw_dir=settings.raw_dir,
-                        feature_tables_dir=settings.feature_tables_dir, as_of=as_of,
+        return run_jobs(session, raw_dir=settings.raw_location,
+                        feature_tables_dir=settings.feature_tables_location, as_of=as_of,
                         views=views, progress=progress)
 
 
@@ -113,7 +113,7 @@ def sync_views(
     configs = settings.store_configs()
     if store not in configs:
         raise NotFound(f"no store named {store!r}", store=store, known=sorted(configs))
-    specs = load_view_specs(settings.feature_tables_dir)
+    specs = load_view_specs(settings.feature_tables_location)
     unknown = [name for name in views or [] if name not in specs]
     if unknown:
         raise FeatureViewNotFound(f"unknown view(s) {', '.join(unknown)}", views=unknown)
@@ -177,7 +177,7 @@ def register(
     *, demo_principal: bool = True,
 ) -> Registration:
     """Register views, functions and endpoints; create the demo agent and its token."""
-    specs = load_view_specs(settings.feature_tables_dir)
+    specs = load_view_specs(settings.feature_tables_location)
     compiled = compile_endpoints(endpoints, specs)
     catalog = Catalog(settings.resolved_catalog_url)
     catalog.create_schema()

@@ -39,7 +39,7 @@ def served_views(settings: Settings) -> dict[str, ViewSpec]:
         return registered
     from features.registry import load_view_specs  # Feast: only for an unregistered state
 
-    return load_view_specs(settings.feature_tables_dir)
+    return load_view_specs(settings.feature_tables_location)
 
 
 def build_app(

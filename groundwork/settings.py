@@ -35,6 +35,16 @@ class Settings(BaseSettings):
     spark_master: str = Field(
         default="local[*]", description="Spark master URL the feature jobs run on."
     )
+    raw_data_uri: str | None = Field(
+        default=None,
+        description="Where the Spark jobs read the raw datasets (`<name>.parquet`), as a path or "
+        "a URI their cluster reads (`s3a://…`, `abfss://…`); defaults to `<state_dir>/raw`.",
+    )
+    feature_tables_uri: str | None = Field(
+        default=None,
+        description="Where the Spark jobs write, and sync reads, one table per view, as a path "
+        "or URI; defaults to `<state_dir>/feature_tables`.",
+    )
     catalog_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of the catalog; defaults to `<state_dir>/catalog.db`.",
@@ -94,6 +104,16 @@ class Settings(BaseSettings):
     def feature_tables_dir(self) -> Path:
         """Where the Spark jobs write one Parquet feature table per view."""
         return self.state_dir / "feature_tables"
+
+    @property
+    def raw_location(self) -> str:
+        """Where the Spark jobs read the raw datasets: ``raw_data_uri`` or :attr:`raw_dir`."""
+        return self.raw_data_uri or str(self.raw_dir)
+
+    @property
+    def feature_tables_location(self) -> str:
+        """Where feature tables live for Spark: ``feature_tables_uri`` or the state directory."""
+        return self.feature_tables_uri or str(self.feature_tables_dir)
 
     @property
     def resolved_catalog_url(self) -> str:

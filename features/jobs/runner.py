@@ -10,6 +10,7 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 
 from features.jobs import city_top_hotels, hotel_prices, hotel_stats, user_profile
+from features.spec import table_location
 from groundwork.errors import FeatureViewNotFound
 
 Job = Callable[[SparkSession, str, dt.datetime], DataFrame]
@@ -64,14 +65,10 @@ def run_jobs(
     counts: dict[str, int] = {}
     for view in selected:
         started = time.perf_counter()
-        target = _child(feature_tables_dir, view)
+        target = table_location(feature_tables_dir, view)
         JOBS[view](spark, str(raw_dir), as_of).write.mode("overwrite").parquet(target)
         counts[view] = spark.read.parquet(target).count()
         if progress is not None:
             progress(f"{view}: {counts[view]:,} rows in {time.perf_counter() - started:.1f} s")
     return counts
 
-
-def _child(directory: Path | str, name: str) -> str:
-    """``directory/name`` for a local path or a URI such as ``s3://bucket/tables``."""
-    return f"{str(directory).rstrip('/')}/{name}"
