@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from groundwork.net import free_port, wait_ready
 
 BENCH_DIR = Path(__file__).resolve().parent
 
@@ -57,14 +55,6 @@ def groundwork_server(state_dir: Path) -> Server:
                   ready_path="/readyz")
 
 
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @dataclass(frozen=True, slots=True)
 class Running:
     """A started server.
@@ -95,7 +85,7 @@ def running(server: Server, timeout: float = 120.0) -> Iterator[Running]:
     process = subprocess.Popen(server.command(port), env=environment)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url + server.ready_path, process, timeout)
+        wait_ready(url + server.ready_path, process, timeout)
         yield Running(url, process.pid)
     finally:
         process.terminate()
@@ -106,15 +96,3 @@ def running(server: Server, timeout: float = 120.0) -> Iterator[Running]:
             process.wait()
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with status {process.returncode}")
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} not ready after {timeout:.0f} s")

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from groundwork.net import free_port
 from sync.config import CosmosStoreConfig, DynamoDBStoreConfig, RedisStoreConfig, StoreConfig
 
 SERVERS_DIR = Path(__file__).resolve().parents[1] / "tests" / "servers"
@@ -105,14 +106,6 @@ def use_dummy_aws_credentials() -> None:
     os.environ.update(DUMMY_AWS_ENVIRONMENT)
     for name in FOREIGN_AWS_SETTINGS:
         os.environ.pop(name, None)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _wait_until(ready: Callable[[], bool], process: subprocess.Popen[bytes], name: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import orjson
 from rich.console import Console
 from rich.panel import Panel
@@ -21,6 +19,7 @@ from rich.table import Table
 
 from agents.rest import GroundworkClient
 from agents.travel_planner import plan_trip
+from groundwork.net import free_port, wait_ready
 from groundwork.progress import sync_progress
 from groundwork.settings import Settings
 
@@ -29,14 +28,6 @@ def default_question(today: dt.date) -> str:
     """A question whose dates fall inside the sample data's 90 days of prices."""
     check_in = today + dt.timedelta(days=13)
     return f"Plan 3 nights in Lisbon from {check_in.isoformat()} for user 42"
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager
@@ -48,7 +39,7 @@ def server_process(settings: Settings, port: int, timeout: float = 60.0) -> Iter
     process = subprocess.Popen(command, env=environment)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url, process, timeout)
+        wait_ready(f"{url}/readyz", process, timeout)
         yield url
     finally:
         process.terminate()
@@ -56,20 +47,6 @@ def server_process(settings: Settings, port: int, timeout: float = 60.0) -> Iter
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with status {process.returncode}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"server at {url} not ready after {timeout:.0f} s")
 
 
 def ask(console: Console, settings: Settings, url: str, token: str, question: str) -> None:

@@ -9,7 +9,8 @@ import pytest
 from pyspark.sql import SparkSession
 
 from groundwork import pipeline
-from groundwork.demo import free_port, server_process
+from groundwork.demo import server_process
+from groundwork.net import free_port
 from groundwork.settings import Settings
 from tests.support.travel_data import TravelData
 

@@ -9,7 +9,6 @@ for the session only and restored afterwards.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from groundwork.net import free_port
 from sync.config import DynamoDBStoreConfig
 
 DYNALITE = Path(__file__).resolve().parents[1] / "servers" / "node_modules" / ".bin" / "dynalite"
@@ -30,13 +30,6 @@ DUMMY_CREDENTIALS = {
     "AWS_EC2_METADATA_DISABLED": "true",
 }
 FOREIGN_SETTINGS = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_PROFILE")
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def answers(url: str) -> bool:

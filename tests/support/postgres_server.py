@@ -21,7 +21,6 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -31,6 +30,8 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
+
+from groundwork.net import free_port
 
 MACHINE_HOST, MACHINE_PORT, SUPERUSER = "127.0.0.1", 5432, "postgres"
 ADMIN_DATABASES = ("test", "postgres")
@@ -102,13 +103,6 @@ def postgres_binaries() -> Path | None:
         return Path(candidates[-1]).parent
     initdb = shutil.which("initdb")
     return Path(initdb).parent if initdb else None
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class TemporaryServer:

@@ -16,16 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from groundwork.net import free_port
 from sync.config import RedisStoreConfig
 
 START_TIMEOUT_SECONDS = 10.0
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def answers_ping(port: int) -> bool:

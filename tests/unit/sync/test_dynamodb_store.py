@@ -22,11 +22,11 @@ from botocore.exceptions import ClientError
 
 from features.spec import FeatureSpec, ValueType, ViewSpec
 from groundwork.errors import DefinitionError, StoreUnavailable
+from groundwork.net import free_port
 from sync.base import OnlineRow, ReadRequest
 from sync.config import DynamoDBStoreConfig
 from sync.dynamodb import DynamoDBStore
 from sync.dynamodb_items import table_name
-from tests.support.dynamodb_server import free_port
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, 0, 250_000, tzinfo=dt.UTC)
 VIEW = ViewSpec(

@@ -19,11 +19,11 @@ from redis.asyncio.connection import Connection
 
 from features.spec import FeatureSpec, ValueType, ViewSpec
 from groundwork.errors import DefinitionError, StoreUnavailable
+from groundwork.net import free_port
 from sync.base import OnlineRow, ReadRequest, RecordStatus
 from sync.config import RedisStoreConfig
 from sync.lookup import lookup_many
 from sync.redis import RedisStore
-from tests.support.redis_server import free_port
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
