@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from groundwork.net import free_port, wait_ready
+from groundwork.net import free_port, stop_process, wait_ready
 
 BENCH_DIR = Path(__file__).resolve().parent
 
@@ -88,11 +88,6 @@ def running(server: Server, timeout: float = 120.0) -> Iterator[Running]:
         wait_ready(url + server.ready_path, process, timeout)
         yield Running(url, process.pid)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, timeout=15)
 
 

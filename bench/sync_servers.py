@@ -29,7 +29,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from groundwork.net import free_port
+from groundwork.net import free_port, stop_process
 from sync.config import CosmosStoreConfig, DynamoDBStoreConfig, RedisStoreConfig, StoreConfig
 
 SERVERS_DIR = Path(__file__).resolve().parents[1] / "tests" / "servers"
@@ -120,16 +120,6 @@ def _wait_until(ready: Callable[[], bool], process: subprocess.Popen[bytes], nam
     raise RuntimeError(f"{name} did not answer within {START_TIMEOUT_SECONDS:.0f} s")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @contextmanager
 def _running(command: list[str], name: str, ready: Callable[[], bool]) -> Iterator[int]:
     """Run ``command`` until the block ends, once ``ready`` says it answers; yield its pid."""
@@ -139,7 +129,7 @@ def _running(command: list[str], name: str, ready: Callable[[], bool]) -> Iterat
         _wait_until(ready, process, name)
         yield process.pid
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 def _redis_answers(port: int) -> bool:

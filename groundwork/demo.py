@@ -19,7 +19,7 @@ from rich.table import Table
 
 from agents.rest import GroundworkClient
 from agents.travel_planner import plan_trip
-from groundwork.net import free_port, wait_ready
+from groundwork.net import free_port, stop_process, wait_ready
 from groundwork.progress import sync_progress
 from groundwork.settings import Settings
 
@@ -42,11 +42,7 @@ def server_process(settings: Settings, port: int, timeout: float = 60.0) -> Iter
         wait_ready(f"{url}/readyz", process, timeout)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process, timeout=15)
 
 
 def ask(console: Console, settings: Settings, url: str, token: str, question: str) -> None:

@@ -1,10 +1,11 @@
-"""Loopback helpers shared by the demo, the benchmarks and the tests: free ports, readiness."""
+"""Loopback helpers shared by the demo, the benchmarks and the tests: ports, readiness, stop."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
 import time
+from typing import Any
 
 import httpx
 
@@ -34,3 +35,14 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float) -> No
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{url} not ready after {timeout:.0f} s")
+
+
+def stop_process(process: subprocess.Popen[Any], timeout: float = 5.0) -> None:
+    """Terminate ``process`` if it still runs, and kill it when it lingers past ``timeout``."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from groundwork.net import stop_process
 from sync.config import CosmosStoreConfig
 
 SERVERS = Path(__file__).resolve().parents[1] / "servers"
@@ -63,16 +64,6 @@ def _answers(endpoint: str, deadline: float) -> bool:
     return False
 
 
-def _stop(process: subprocess.Popen[str]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def _log_tail(log: Path) -> str:
     return log.read_text(errors="replace")[-2000:] if log.exists() else ""
 
@@ -94,7 +85,7 @@ def cosmos_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CosmosSt
     try:
         line = _ready_line(process, START_TIMEOUT_SECONDS) or ""
         if not line.startswith(READY_PREFIX):
-            _stop(process)
+            stop_process(process)
             pytest.fail(
                 f"cosmosdb-server did not start (exit code {process.returncode}, "
                 f"output {line!r}); log:\n{_log_tail(log)}"
@@ -109,4 +100,4 @@ def cosmos_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CosmosSt
             allow_insecure_loopback=True,
         )
     finally:
-        _stop(process)
+        stop_process(process)

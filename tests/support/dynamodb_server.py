@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from groundwork.net import free_port
+from groundwork.net import free_port, stop_process
 from sync.config import DynamoDBStoreConfig
 
 DYNALITE = Path(__file__).resolve().parents[1] / "servers" / "node_modules" / ".bin" / "dynalite"
@@ -67,13 +67,8 @@ def start_dynalite(port: int) -> subprocess.Popen[bytes]:
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    """Terminate ``process``, killing it if it lingers."""
-    process.terminate()
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    """Stop dynalite and close the pipe its errors went to."""
+    stop_process(process)
     if process.stderr:
         process.stderr.close()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from groundwork.net import free_port
+from groundwork.net import free_port, stop_process
 from sync.config import RedisStoreConfig
 
 START_TIMEOUT_SECONDS = 10.0
@@ -49,20 +49,9 @@ def start_redis(directory: Path) -> tuple[subprocess.Popen[bytes], int]:
         if answers_ping(port):
             return process, port
         time.sleep(0.02)
-    stop_redis(process)
+    stop_process(process)
     pytest.fail(f"redis-server did not answer PING on 127.0.0.1:{port} within "
                 f"{START_TIMEOUT_SECONDS:.0f} s; its log:\n{log_path.read_text()}", pytrace=False)
-
-
-def stop_redis(process: subprocess.Popen[bytes]) -> None:
-    """Stop the server, killing it when it does not exit promptly."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="session")
@@ -72,4 +61,4 @@ def redis_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisStor
     try:
         yield RedisStoreConfig(url=f"redis://127.0.0.1:{port}/0", key_prefix="groundwork-test")
     finally:
-        stop_redis(process)
+        stop_process(process)
