@@ -21,20 +21,15 @@ from groundwork.travel import TRAVEL_ENDPOINTS
 from sync.factory import open_store
 
 
-def served_views(settings: Settings) -> dict[str, ViewSpec]:
-    """The feature views to serve: those registered in the catalog.
+def served_views(settings: Settings, catalog: Catalog) -> dict[str, ViewSpec]:
+    """The feature views to serve: those registered in ``catalog`` (its schema current).
 
     The catalog is where ``groundwork register`` publishes the views, so the
     server serves what was registered, and starts without importing Feast (whose
     import alone takes seconds). A catalog with no views yet (a state directory
     that was never registered) falls back to the definitions in ``features/``.
     """
-    catalog = Catalog(settings.resolved_catalog_url)
-    try:
-        catalog.create_schema()
-        registered = {view.name: view for view in catalog.list_feature_views()}
-    finally:
-        catalog.dispose()
+    registered = {view.name: view for view in catalog.list_feature_views()}
     if registered:
         return registered
     from features.registry import load_view_specs  # Feast: only for an unregistered state
@@ -54,7 +49,10 @@ def build_app(
         endpoints: Endpoint definitions to serve.
         views: Feature views by name (default: :func:`served_views`).
     """
-    compiled = compile_endpoints(endpoints, served_views(settings) if views is None else views)
+    catalog = Catalog(settings.resolved_catalog_url)  # one engine for start-up and serving
+    catalog.create_schema()
+    compiled = compile_endpoints(
+        endpoints, served_views(settings, catalog) if views is None else views)
 
     @asynccontextmanager
     async def serving_context() -> AsyncIterator[ServingContext]:
@@ -62,8 +60,6 @@ def build_app(
         serving = {PRIMARY, *settings.view_stores.values()}
         stores = {name: open_store(configs[name], default_path=settings.online_db_path)
                   for name in serving}
-        catalog = Catalog(settings.resolved_catalog_url)
-        catalog.create_schema()
         audit = AuditSink(catalog)
         audit.start()
         try:

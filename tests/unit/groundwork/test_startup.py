@@ -32,12 +32,15 @@ def test_served_views_are_the_registered_ones(tmp_path: Path) -> None:
     catalog.create_schema()
     registered = dataclasses.replace(definitions["user_profile"], description="as registered")
     catalog.register_feature_view(registered)
-    catalog.dispose()
 
-    assert served_views(settings) == {"user_profile": registered}
+    assert served_views(settings, catalog) == {"user_profile": registered}
+    catalog.dispose()
 
 
 def test_an_unregistered_state_serves_the_definitions(tmp_path: Path) -> None:
     settings = Settings(state_dir=tmp_path)
+    catalog = Catalog(settings.resolved_catalog_url)
+    catalog.create_schema()
 
-    assert served_views(settings) == load_view_specs(settings.feature_tables_dir)
+    assert served_views(settings, catalog) == load_view_specs(settings.feature_tables_dir)
+    catalog.dispose()
