@@ -1,4 +1,4 @@
-"""LangChain tools over Groundwork endpoints: a thin adapter over :mod:`agents.rest`.
+"""LangChain tools over Groundwork endpoints: a thin adapter over :mod:`groundwork.agents.rest`.
 
 Each endpoint the caller may execute becomes one ``StructuredTool`` whose
 ``args_schema`` is the endpoint's own JSON Schema, so the model sees exactly
@@ -14,7 +14,13 @@ from typing import Any
 import orjson
 from langchain_core.tools import StructuredTool
 
-from agents.rest import GroundworkClient, JsonObject, ToolSpec, error_data, sanitize_tool_name
+from groundwork.agents.rest import (
+    GroundworkClient,
+    JsonObject,
+    ToolSpec,
+    error_data,
+    sanitize_tool_name,
+)
 
 RESULT_SHAPE = (
     "Returns JSON: `outputs` (the values below), `freshness` (one entry per feature "

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from agents.question import TravelQuestion
-from agents.rest import is_error
+from groundwork.agents.question import TravelQuestion
+from groundwork.agents.rest import is_error
 
 PRESENT, MISSING, EXPIRED = "PRESENT", "MISSING", "EXPIRED"
 

@@ -3,7 +3,7 @@
 Groundwork serves every endpoint a caller may execute as a tool: ``GET /v1/tools``
 lists them with their JSON Schemas and ``POST /v1/endpoints/{name}/invoke`` runs
 one. This module knows that contract and nothing about LangChain or MCP; the
-adapters (``agents.langchain_toolkit``, the MCP server) stay thin on top of it.
+adapters (``groundwork.agents.langchain_toolkit``, the MCP server) stay thin on top of it.
 
 A tool call never raises to the model: :meth:`GroundworkClient.invoke` turns
 HTTP errors, timeouts and connection failures into data shaped like the

@@ -3,7 +3,7 @@
 With a chat model, the real LangChain agent loop (``create_agent``) decides
 which tools to call. Without one, a deterministic plan calls ``user_profile``
 then ``hotel_offers`` through the very same tools and writes the answer with
-:func:`agents.render.render_answer`. Either way the result lists every tool call
+:func:`groundwork.agents.render.render_answer`. Either way the result lists every tool call
 with its arguments and its result.
 """
 
@@ -19,10 +19,10 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool
 
-from agents.langchain_toolkit import build_tools, parse_result_text
-from agents.question import QuestionNotUnderstood, TravelQuestion
-from agents.render import render_answer
-from agents.rest import GroundworkClient, JsonObject, error_data
+from groundwork.agents.langchain_toolkit import build_tools, parse_result_text
+from groundwork.agents.question import QuestionNotUnderstood, TravelQuestion
+from groundwork.agents.render import render_answer
+from groundwork.agents.rest import GroundworkClient, JsonObject, error_data
 
 __all__ = [
     "SYSTEM_PROMPT",

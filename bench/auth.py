@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path[:] = [entry for entry in sys.path if Path(entry).resolve() != Path(__file__).parent]
 
-from catalog.access import AccessController  # noqa: E402
-from catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege, Securable  # noqa: E402
-from catalog.store import Catalog  # noqa: E402
+from groundwork.catalog.access import AccessController  # noqa: E402
+from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege, Securable  # noqa: E402
+from groundwork.catalog.store import Catalog  # noqa: E402
 
 CALLS = 20_000
 

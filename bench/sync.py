@@ -64,13 +64,13 @@ from pyspark.sql import SparkSession  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from features.spark import spark_session  # noqa: E402
-from features.spec import ValueType, ViewSpec  # noqa: E402
-from sync.config import (  # noqa: E402
+from groundwork.features.spark import spark_session  # noqa: E402
+from groundwork.features.spec import ValueType, ViewSpec  # noqa: E402
+from groundwork.sync.config import (  # noqa: E402
     SQLiteStoreConfig,
 )
-from sync.spark_job import latest_per_entity, sync_view  # noqa: E402
-from sync.writer import EVENT_TS, to_rows  # noqa: E402
+from groundwork.sync.spark_job import latest_per_entity, sync_view  # noqa: E402
+from groundwork.sync.writer import EVENT_TS, to_rows  # noqa: E402
 
 sys.path.append(str(BENCH_DIR))  # the `sync` package is loaded: the sibling module is safe
 import sync_servers  # noqa: E402

@@ -22,15 +22,15 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from features.spec import FeatureSpec, ValueType
-from sync.config import (
+from groundwork.features.spec import FeatureSpec, ValueType
+from groundwork.sync.config import (
     CosmosStoreConfig,
     DynamoDBStoreConfig,
     RedisStoreConfig,
     SQLiteStoreConfig,
     StoreConfig,
 )
-from sync.writer import EVENT_TS
+from groundwork.sync.writer import EVENT_TS
 
 ENTITY = "user_id"
 TTL_SECONDS = 90 * 86_400

@@ -30,7 +30,12 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from groundwork.net import free_port, stop_process
-from sync.config import CosmosStoreConfig, DynamoDBStoreConfig, RedisStoreConfig, StoreConfig
+from groundwork.sync.config import (
+    CosmosStoreConfig,
+    DynamoDBStoreConfig,
+    RedisStoreConfig,
+    StoreConfig,
+)
 
 SERVERS_DIR = Path(__file__).resolve().parents[1] / "tests" / "servers"
 DYNALITE = SERVERS_DIR / "node_modules" / ".bin" / "dynalite"

@@ -17,13 +17,13 @@ import pyarrow.parquet as pq
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
-from catalog.store import Catalog
-from features.definitions import FEATURE_VIEWS
 from groundwork import pipeline
+from groundwork.catalog.store import Catalog
 from groundwork.errors import GroundworkError
+from groundwork.features.definitions import FEATURE_VIEWS
 from groundwork.progress import sync_progress
 from groundwork.settings import Settings
-from sync.config import SQLiteStoreConfig
+from groundwork.sync.config import SQLiteStoreConfig
 
 CITIES = ("Lisbon", "Paris", "Rome", "Barcelona", "Berlin")
 """Destinations of the ``hotel_offers`` requests (those the data holds)."""

@@ -23,8 +23,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from catalog.policy import Decision, Grant, Principal, Privilege, Securable, authorize
-from catalog.store import Catalog
+from groundwork.catalog.policy import Decision, Grant, Principal, Privilege, Securable, authorize
+from groundwork.catalog.store import Catalog
 from groundwork.errors import AccessDenied, NotAuthenticated
 
 DEFAULT_MAX_AGE = 5.0
@@ -101,7 +101,7 @@ class AccessController:
         """Decide whether ``principal`` holds ``privilege`` on ``securable``.
 
         Returns:
-            The decision of :func:`catalog.policy.authorize` over the
+            The decision of :func:`groundwork.catalog.policy.authorize` over the
             principal's grants; denied unless a grant allows it. Decisions
             are cached per set of claims too, since a grant's entity filter
             binds to them.

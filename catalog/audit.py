@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeAlias
 
-from catalog.policy import ObjectType, Privilege
+from groundwork.catalog.policy import ObjectType, Privilege
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def _as_event(item: AuditEvent | CallRecord) -> AuditEvent:
 
 
 class AuditRecorder(Protocol):
-    """Where audit events end up; :class:`catalog.store.Catalog` is one."""
+    """Where audit events end up; :class:`groundwork.catalog.store.Catalog` is one."""
 
     def record_audit(self, events: Sequence[AuditEvent]) -> None:
         """Persist a batch of events in one transaction."""

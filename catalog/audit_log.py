@@ -9,10 +9,10 @@ from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, and_, insert, or_, select
 
-from catalog.audit import AuditEvent, AuditPage
-from catalog.database import CatalogBase, require_member, require_positive, to_utc
-from catalog.models import AuditEventRow
-from catalog.policy import ObjectType, Privilege
+from groundwork.catalog.audit import AuditEvent, AuditPage
+from groundwork.catalog.database import CatalogBase, require_member, require_positive, to_utc
+from groundwork.catalog.models import AuditEventRow
+from groundwork.catalog.policy import ObjectType, Privilege
 from groundwork.errors import InvalidInput
 
 

@@ -9,12 +9,12 @@ from types import MappingProxyType
 
 from sqlalchemy import select
 
-from catalog.database import CatalogBase, to_utc
-from catalog.models import PrincipalRow, TokenRow, utc_now
-from catalog.policy import Principal
-from catalog.principals import groups_of, principal_row
-from catalog.records import TokenRecord
-from catalog.tokens import IssuedToken, hash_matches, new_token, parse_token, token_hash
+from groundwork.catalog.database import CatalogBase, to_utc
+from groundwork.catalog.models import PrincipalRow, TokenRow, utc_now
+from groundwork.catalog.policy import Principal
+from groundwork.catalog.principals import groups_of, principal_row
+from groundwork.catalog.records import TokenRecord
+from groundwork.catalog.tokens import IssuedToken, hash_matches, new_token, parse_token, token_hash
 from groundwork.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 
 LAST_USED_RESOLUTION = dt.timedelta(seconds=60)

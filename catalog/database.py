@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from catalog.migrate import upgrade
+from groundwork.catalog.migrate import upgrade
 from groundwork.errors import Conflict, InvalidInput
 
 MemberType = TypeVar("MemberType", bound=StrEnum)
@@ -23,7 +23,7 @@ _NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@:-]{0,199}")
 
 
 class CatalogBase:
-    """Owns the SQLAlchemy engine; the parts of :class:`catalog.store.Catalog` build on it.
+    """Owns the SQLAlchemy engine; the parts of :class:`~groundwork.catalog.store.Catalog` use it.
 
     Args:
         url: SQLAlchemy URL, e.g. ``sqlite:///state/catalog.db`` or
@@ -51,7 +51,7 @@ class CatalogBase:
 
         Creates the schema in an empty database, stamps and upgrades one made
         by ``metadata.create_all`` before migrations existed, and does nothing
-        (one read) when it is current. See :func:`catalog.migrate.upgrade`.
+        (one read) when it is current. See :func:`groundwork.catalog.migrate.upgrade`.
 
         Raises:
             CatalogSchemaError: when the database was migrated by a newer Groundwork.

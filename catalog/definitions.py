@@ -11,16 +11,16 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from catalog.database import CatalogBase, flush_or_conflict, require_name
-from catalog.models import EndpointRow, FeatureViewRow, FunctionRow, utc_now
-from catalog.records import (
+from groundwork.catalog.database import CatalogBase, flush_or_conflict, require_name
+from groundwork.catalog.models import EndpointRow, FeatureViewRow, FunctionRow, utc_now
+from groundwork.catalog.records import (
     EndpointRecord,
     FunctionRecord,
     view_spec_document,
     view_spec_from_document,
 )
-from features.spec import ViewSpec
 from groundwork.errors import EndpointNotFound, FeatureViewNotFound, FunctionNotFound
+from groundwork.features.spec import ViewSpec
 
 
 class DefinitionCatalog(CatalogBase):

@@ -17,7 +17,7 @@ Edges are read from three places, none of them requiring I/O here:
 - the sync history: a view is synced to every store it has a sync run for.
 
 :meth:`Lineage.to_dot`, :meth:`Lineage.to_mermaid` and :meth:`Lineage.to_text`
-render the graph (see :mod:`catalog.lineage_render`).
+render the graph (see :mod:`groundwork.catalog.lineage_render`).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.tree import Tree
 
-    from catalog.records import EndpointRecord, FunctionRecord, SyncRun
-    from features.spec import ViewSpec
+    from groundwork.catalog.records import EndpointRecord, FunctionRecord, SyncRun
+    from groundwork.features.spec import ViewSpec
 
 
 class NodeKind(StrEnum):
@@ -52,7 +52,7 @@ class Node:
     Attributes:
         kind: What the node is.
         name: Its name: an endpoint, function or view name, a job's module
-            (``features.jobs.hotel_prices``), a raw dataset (``bookings``) or
+            (``groundwork.features.jobs.hotel_prices``), a raw dataset (``bookings``) or
             a store key (``primary:sqlite``).
     """
 
@@ -124,25 +124,25 @@ class Lineage:
 
     def to_dot(self) -> str:
         """The graph in Graphviz DOT (``dot -Tsvg``)."""
-        from catalog.lineage_render import to_dot
+        from groundwork.catalog.lineage_render import to_dot
 
         return to_dot(self)
 
     def to_mermaid(self) -> str:
         """The graph as a Mermaid flowchart (renders in GitHub Markdown)."""
-        from catalog.lineage_render import to_mermaid
+        from groundwork.catalog.lineage_render import to_mermaid
 
         return to_mermaid(self)
 
     def to_tree(self) -> Tree:
         """The graph as a :class:`rich.tree.Tree` rooted at the endpoint."""
-        from catalog.lineage_render import to_tree
+        from groundwork.catalog.lineage_render import to_tree
 
         return to_tree(self)
 
     def to_text(self, width: int = 100) -> str:
         """The tree of :meth:`to_tree` as plain text."""
-        from catalog.lineage_render import to_text
+        from groundwork.catalog.lineage_render import to_text
 
         return to_text(self, width=width)
 
@@ -167,7 +167,7 @@ def job_edges(
 
     Args:
         jobs: Feature view name to the function computing it
-            (``features.jobs.runner.JOBS``); the job node is its module.
+            (``groundwork.features.jobs.runner.JOBS``); the job node is its module.
         sources: Feature view name to the raw datasets its job reads
             (``{"hotel_stats": ("hotels", "bookings")}``).
 

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 
 from sqlalchemy import delete, select, tuple_
 
-from catalog.definitions import DefinitionCatalog
-from catalog.lineage import Lineage, LineageEdge, Node, build_lineage
-from catalog.models import LineageEdgeRow, utc_now
-from catalog.operations import OperationsCatalog
+from groundwork.catalog.definitions import DefinitionCatalog
+from groundwork.catalog.lineage import Lineage, LineageEdge, Node, build_lineage
+from groundwork.catalog.models import LineageEdgeRow, utc_now
+from groundwork.catalog.operations import OperationsCatalog
 from groundwork.errors import InvalidInput
 
 MAX_NAME_LENGTH = 500
@@ -28,7 +28,7 @@ class LineageCatalog(DefinitionCatalog, OperationsCatalog):
         job stops reading a dataset.
 
         Args:
-            edges: Edges such as those of :func:`catalog.lineage.job_edges`.
+            edges: Edges such as those of :func:`groundwork.catalog.lineage.job_edges`.
 
         Returns:
             How many distinct edges are now recorded for those sources.

@@ -1,4 +1,4 @@
-"""Renderings of a :class:`~catalog.lineage.Lineage`: Graphviz DOT, Mermaid and a rich tree."""
+"""Renderings of a :class:`~groundwork.catalog.lineage.Lineage`: DOT, Mermaid, rich tree."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.tree import Tree
 
-from catalog.lineage import Lineage, LineageEdge, Node, NodeKind
-from catalog.records import SyncRun
+from groundwork.catalog.lineage import Lineage, LineageEdge, Node, NodeKind
+from groundwork.catalog.records import SyncRun
 
 KIND_LABELS = {
     NodeKind.ENDPOINT: "endpoint",

@@ -13,10 +13,10 @@ brings a database to the newest revision and is safe to call at every start:
 - concurrent callers serialise on a lock (``pg_advisory_xact_lock`` on
   PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so only one of them migrates.
 
-To write a revision after changing :mod:`catalog.models`, upgrade a scratch
+To write a revision after changing :mod:`groundwork.catalog.models`, upgrade a scratch
 database and autogenerate against it, then review the generated file::
 
-    from catalog.migrate import new_revision, upgrade
+    from groundwork.catalog.migrate import new_revision, upgrade
     upgrade(create_engine("sqlite:////tmp/scratch.db"))
     new_revision("sqlite:////tmp/scratch.db", "add grant comments")
 """

@@ -31,9 +31,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from catalog.lineage import NodeKind
-from catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
-from catalog.records import SyncStatus
+from groundwork.catalog.lineage import NodeKind
+from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
+from groundwork.catalog.records import SyncStatus
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -187,7 +187,7 @@ class GrantRow(Base):
     """A privilege on objects matching a pattern, given to a principal or a group.
 
     ``entity_filter`` optionally restricts the entities a caller may ask about
-    through this grant (see :class:`catalog.policy.Grant`).
+    through this grant (see :class:`groundwork.catalog.policy.Grant`).
     """
 
     __tablename__ = "grants"

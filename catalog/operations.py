@@ -7,9 +7,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import func, select
 
-from catalog.database import CatalogBase, require_positive, to_utc
-from catalog.models import SyncRunRow
-from catalog.records import SyncRun, SyncStatus
+from groundwork.catalog.database import CatalogBase, require_positive, to_utc
+from groundwork.catalog.models import SyncRunRow
+from groundwork.catalog.records import SyncRun, SyncStatus
 
 
 class OperationsCatalog(CatalogBase):

@@ -1,4 +1,5 @@
-"""Grants: what principals and groups may do. Deciding is :func:`catalog.policy.authorize`."""
+"""Grants: what principals and groups may do; deciding is
+ :func:`groundwork.catalog.policy.authorize`."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from types import MappingProxyType
 
 from sqlalchemy import and_, delete, or_, select
 
-from catalog.database import CatalogBase, flush_or_conflict, require_member, require_name
-from catalog.models import GrantRow, utc_now
-from catalog.policy import (
+from groundwork.catalog.database import CatalogBase, flush_or_conflict, require_member, require_name
+from groundwork.catalog.models import GrantRow, utc_now
+from groundwork.catalog.policy import (
     EntityValue,
     Grant,
     GranteeKind,
@@ -20,7 +21,7 @@ from catalog.policy import (
     Privilege,
     claim_reference,
 )
-from catalog.principals import principal_row
+from groundwork.catalog.principals import principal_row
 from groundwork.errors import InvalidInput, NotFound
 
 _PATTERN = re.compile(r"[A-Za-z0-9_.@:*?\[\]!-]{1,200}")

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from catalog.database import CatalogBase, flush_or_conflict, require_member, require_name
-from catalog.models import GrantRow, GroupMembershipRow, PrincipalRow, utc_now
-from catalog.policy import GranteeKind, PrincipalKind
-from catalog.records import GroupRecord, PrincipalRecord
+from groundwork.catalog.database import CatalogBase, flush_or_conflict, require_member, require_name
+from groundwork.catalog.models import GrantRow, GroupMembershipRow, PrincipalRow, utc_now
+from groundwork.catalog.policy import GranteeKind, PrincipalKind
+from groundwork.catalog.records import GroupRecord, PrincipalRecord
 from groundwork.errors import NotFound
 
 

@@ -1,9 +1,9 @@
 """Plain records the catalog takes and returns, independent of the ORM.
 
 Callers never see SQLAlchemy rows: every public method of
-:class:`catalog.store.Catalog` speaks in these frozen dataclasses (and in
-:class:`features.spec.ViewSpec`, :class:`catalog.policy.Principal` and
-:class:`catalog.policy.Grant`).
+:class:`groundwork.catalog.store.Catalog` speaks in these frozen dataclasses (and in
+:class:`groundwork.features.spec.ViewSpec`, :class:`groundwork.catalog.policy.Principal` and
+:class:`groundwork.catalog.policy.Grant`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from catalog.policy import PrincipalKind
-from features.spec import FeatureSpec, ValueType, ViewSpec
+from groundwork.catalog.policy import PrincipalKind
 from groundwork.errors import DefinitionError
+from groundwork.features.spec import FeatureSpec, ValueType, ViewSpec
 
 
 @dataclass(frozen=True, slots=True)

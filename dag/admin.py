@@ -20,9 +20,9 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
-from catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege, Securable
-from catalog.store import Catalog
-from dag.serving import ServingContext, bearer_token, new_trace_id
+from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege, Securable
+from groundwork.catalog.store import Catalog
+from groundwork.dag.serving import ServingContext, bearer_token, new_trace_id
 from groundwork.errors import AccessDenied, GroundworkError
 
 CATALOG = Securable(ObjectType.CATALOG, "catalog")

@@ -20,13 +20,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dag.errors import NodeFailed
-from dag.graph import Node
-from dag.plan import Plan
-from features.spec import ViewSpec
+from groundwork.dag.errors import NodeFailed
+from groundwork.dag.graph import Node
+from groundwork.dag.plan import Plan
 from groundwork.errors import GroundworkError, StoreUnavailable
-from sync.base import OnlineStore, ReadRequest, StoredRecord
-from sync.lookup import to_result
+from groundwork.features.spec import ViewSpec
+from groundwork.sync.base import OnlineStore, ReadRequest, StoredRecord
+from groundwork.sync.lookup import to_result
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import networkx as nx
 
-from dag.errors import (
+from groundwork.dag.errors import (
     CycleDetected,
     DuplicateNode,
     MissingTypeHint,
@@ -25,9 +25,9 @@ from dag.errors import (
     UnboundParameter,
     UnknownReference,
 )
-from dag.spec import EndpointSpec
-from dag.types import accepts, members, optional, type_name
-from features.spec import ValueType, ViewSpec
+from groundwork.dag.spec import EndpointSpec
+from groundwork.dag.types import accepts, members, optional, type_name
+from groundwork.features.spec import ValueType, ViewSpec
 
 _KEY_TYPES = {ValueType.INT: int, ValueType.STRING: str}
 

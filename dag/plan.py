@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dag.graph import EndpointGraph, Node, NodeKind
+from groundwork.dag.graph import EndpointGraph, Node, NodeKind
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,13 +13,13 @@ from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from catalog.policy import ObjectType, Privilege, Securable
-from dag import serving
-from dag.runtime import CompiledEndpoint
-from dag.schemas import ErrorResponse
-from features.spec import ViewSpec
+from groundwork.catalog.policy import ObjectType, Privilege, Securable
+from groundwork.dag import serving
+from groundwork.dag.runtime import CompiledEndpoint
+from groundwork.dag.schemas import ErrorResponse
 from groundwork.errors import GroundworkError, StoreUnavailable
-from sync.base import OnlineStore, ReadRequest
+from groundwork.features.spec import ViewSpec
+from groundwork.sync.base import OnlineStore, ReadRequest
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": description}
@@ -66,7 +66,7 @@ def add_endpoint_routes(app: FastAPI, endpoints: dict[str, CompiledEndpoint]) ->
     """One typed POST route per endpoint, then a catch-all that answers 404.
 
     They give each endpoint its typed operation in the OpenAPI document; the calls
-    themselves are answered by :func:`invoke_asgi`, which :class:`dag.app.GroundworkApp`
+    themselves are answered by :func:`invoke_asgi`, which :class:`groundwork.dag.app.GroundworkApp`
     dispatches to before FastAPI's routing (same answers, a fraction of the cost).
     """
     for endpoint in endpoints.values():

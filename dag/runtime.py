@@ -6,12 +6,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dag.errors import DuplicateNode
-from dag.graph import build_graph
-from dag.plan import Plan, plan
-from dag.schemas import EndpointSchemas, endpoint_schemas
-from dag.spec import EndpointSpec
-from features.spec import ViewSpec
+from groundwork.dag.errors import DuplicateNode
+from groundwork.dag.graph import build_graph
+from groundwork.dag.plan import Plan, plan
+from groundwork.dag.schemas import EndpointSchemas, endpoint_schemas
+from groundwork.dag.spec import EndpointSpec
+from groundwork.features.spec import ViewSpec
 
 
 @dataclass(frozen=True, slots=True)

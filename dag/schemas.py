@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from dag.graph import EndpointGraph
+from groundwork.dag.graph import EndpointGraph
 
 
 class Freshness(BaseModel):

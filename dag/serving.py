@@ -11,18 +11,18 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from catalog.access import AccessController
-from catalog.audit import AuditSink
-from catalog.policy import ObjectType, Principal, Privilege, Securable
-from catalog.store import Catalog
-from dag.executor import Executor
-from dag.http_errors import invalid_input
-from dag.metrics import Metrics
-from dag.runtime import CompiledEndpoint
-from features.spec import ViewSpec
+from groundwork.catalog.access import AccessController
+from groundwork.catalog.audit import AuditSink
+from groundwork.catalog.policy import ObjectType, Principal, Privilege, Securable
+from groundwork.catalog.store import Catalog
+from groundwork.dag.executor import Executor
+from groundwork.dag.http_errors import invalid_input
+from groundwork.dag.metrics import Metrics
+from groundwork.dag.runtime import CompiledEndpoint
 from groundwork.errors import AccessDenied, EndpointNotFound, GroundworkError
+from groundwork.features.spec import ViewSpec
 from groundwork.settings import PRIMARY as PRIMARY_STORE
-from sync.base import OnlineStore
+from groundwork.sync.base import OnlineStore
 
 _JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
 

@@ -3,8 +3,8 @@
 This folder is also a Feast repository (``feature_store.yaml`` beside this file),
 so ``feast apply`` run here registers these objects. Each view reads the
 Parquet directory its Spark job writes (``features/jobs``); the rest of the
-platform sees the views as :class:`features.spec.ViewSpec` via
-:func:`features.registry.view_spec`.
+platform sees the views as :class:`groundwork.features.spec.ViewSpec` via
+:func:`groundwork.features.registry.view_spec`.
 
 Source paths are relative: Feast joins a relative ``FileSource`` path to the
 repository path (this folder), so ``../.state/feature_tables/<view>`` is the

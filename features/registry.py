@@ -1,6 +1,6 @@
-"""Turn the Feast feature views into the platform's :class:`~features.spec.ViewSpec`.
+"""Turn the Feast feature views into the platform's :class:`~groundwork.features.spec.ViewSpec`.
 
-Only this module and :mod:`features.definitions` know Feast; sync, dag and the
+Only this module and :mod:`groundwork.features.definitions` know Feast; sync, dag and the
 catalog work with the plain specs returned here.
 """
 
@@ -11,9 +11,9 @@ from pathlib import Path
 from feast import FeatureView, Field
 from feast import ValueType as FeastValueType
 
-from features.definitions import FEATURE_VIEWS, VALUE_TYPE_TAG
-from features.spec import FeatureSpec, ValueType, ViewSpec, table_location
 from groundwork.errors import DefinitionError
+from groundwork.features.definitions import FEATURE_VIEWS, VALUE_TYPE_TAG
+from groundwork.features.spec import FeatureSpec, ValueType, ViewSpec, table_location
 
 VALUE_TYPES: dict[FeastValueType, ValueType] = {
     FeastValueType.INT32: ValueType.INT,

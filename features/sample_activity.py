@@ -1,7 +1,7 @@
 """Time-varying travel sample data: daily hotel prices and past bookings.
 
 Vectorised with numpy so a million bookings take a few seconds. Used by
-:func:`features.sample_data.generate`, which draws the hotels and users first.
+:func:`groundwork.features.sample_data.generate`, which draws the hotels and users first.
 """
 
 from __future__ import annotations

@@ -19,14 +19,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from features.sample_activity import (
+from groundwork.features.sample_activity import (
     MICROS_PER_SECOND,
     HotelArrays,
     UserArrays,
     bookings_table,
     prices_table,
 )
-from features.sample_places import (
+from groundwork.features.sample_places import (
     AMENITIES,
     AMENITY_BASE_CHANCE,
     AMENITY_CHANCE_PER_STAR,

@@ -1,6 +1,6 @@
 """Static vocabulary of the travel sample data: cities, amenities and name parts.
 
-Plain constants only, so :mod:`features.sample_data` stays about generation.
+Plain constants only, so :mod:`groundwork.features.sample_data` stays about generation.
 """
 
 from __future__ import annotations

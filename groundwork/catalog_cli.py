@@ -1,7 +1,7 @@
 """``groundwork`` commands that administer the catalog.
 
 Principals, groups, tokens, grants, the audit log and lineage, each a thin
-layer over one :class:`~catalog.store.Catalog` method. The catalog is the one
+layer over one :class:`~groundwork.catalog.store.Catalog` method. The catalog is the one
 in the settings (``GROUNDWORK_CATALOG_URL``, else ``<state_dir>/catalog.db``);
 its schema is brought up to date first. Domain errors print one red line and
 exit with status 1. Wire them into the main app with :func:`add_catalog_commands`.
@@ -21,8 +21,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Column, Table
 
-from catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege, format_entity_filter
-from catalog.store import Catalog
+from groundwork.catalog.policy import (
+    GranteeKind,
+    ObjectType,
+    PrincipalKind,
+    Privilege,
+    format_entity_filter,
+)
+from groundwork.catalog.store import Catalog
 from groundwork.errors import GroundworkError, InvalidInput
 from groundwork.settings import Settings
 

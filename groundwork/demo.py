@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from agents.rest import GroundworkClient
-from agents.travel_planner import plan_trip
+from groundwork.agents.rest import GroundworkClient
+from groundwork.agents.travel_planner import plan_trip
 from groundwork.net import free_port, stop_process, wait_ready
 from groundwork.progress import sync_progress
 from groundwork.settings import Settings

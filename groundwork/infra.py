@@ -18,29 +18,29 @@ from typing import Annotated, Any
 
 import typer
 
-from features.spec import ViewSpec
 from groundwork.errors import DefinitionError
-from sync.config import CosmosStoreConfig, DynamoDBStoreConfig
-from sync.cosmos_items import PARTITION_PATH
-from sync.dynamodb_items import KEY, table_name
+from groundwork.features.spec import ViewSpec
+from groundwork.sync.config import CosmosStoreConfig, DynamoDBStoreConfig
+from groundwork.sync.cosmos_items import PARTITION_PATH
+from groundwork.sync.dynamodb_items import KEY, table_name
 
 app = typer.Typer(no_args_is_help=True)
 
 INPUTS_FILE = "views.auto.tfvars.json"
 """File Terraform loads automatically from an environment directory."""
 DYNAMODB_KEY_TYPE = "S"
-"""Attribute type of the partition key: ``sync.codec.key_string`` gives a string."""
+"""Attribute type of the partition key: ``groundwork.sync.codec.key_string`` gives a string."""
 DYNAMODB_TTL_ATTRIBUTE = "expires_at"
-"""Attribute DynamoDB expires items on (epoch seconds, from ``sync.dynamodb_items.to_item``)."""
+"""Attribute DynamoDB expires items on (epoch seconds, ``sync.dynamodb_items.to_item``)."""
 COSMOS_DEFAULT_TTL = -1
 """Container default TTL: on, no default, so each item's ``ttl`` decides (``sync/cosmos.py``)."""
 _CONTAINER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 _PREFIX = re.compile(r"^[A-Za-z0-9_-]*$")
-"""Allowed prefixes, as in ``sync.config`` (``table_prefix``, ``container_prefix``)."""
+"""Allowed prefixes, as in ``groundwork.sync.config`` (``table_prefix``, ``container_prefix``)."""
 
 
 def container_name(prefix: str, view: ViewSpec) -> str:
-    """The Cosmos DB container of ``view``: ``<prefix><view>``, as ``sync.cosmos`` names it.
+    """The Cosmos DB container of ``view``: ``<prefix><view>`` (``sync.cosmos``).
 
     Raises:
         DefinitionError: when the name is not a valid container name.
@@ -123,7 +123,7 @@ def generate_command(
                            ("--container-prefix", container_prefix)):
         if not _PREFIX.match(prefix):
             raise typer.BadParameter("letters, digits, '_' and '-' only", param_hint=option)
-    from features.registry import load_view_specs  # Feast: imported only when needed
+    from groundwork.features.registry import load_view_specs  # Feast: imported only when needed
 
     views = load_view_specs(Path("feature_tables"))  # names, keys, TTLs: the path is unused
     for path in write_inputs(views, out_dir, table_prefix=table_prefix,

@@ -15,23 +15,23 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
-from catalog.lineage import job_edges
-from catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
-from catalog.records import EndpointRecord, FunctionRecord, SyncStatus
-from catalog.store import Catalog
-from dag.runtime import compile_endpoints
-from dag.spec import EndpointSpec
-from features.jobs.runner import JOBS, SOURCES, run_jobs
-from features.registry import load_view_specs
-from features.sample_data import generate
-from features.spark import spark_session
-from features.spec import ViewSpec
-from functions.travel import TRAVEL_FUNCTIONS
+from groundwork.catalog.lineage import job_edges
+from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
+from groundwork.catalog.records import EndpointRecord, FunctionRecord, SyncStatus
+from groundwork.catalog.store import Catalog
+from groundwork.dag.runtime import compile_endpoints
+from groundwork.dag.spec import EndpointSpec
 from groundwork.errors import Conflict, FeatureViewNotFound, NotFound
+from groundwork.features.jobs.runner import JOBS, SOURCES, run_jobs
+from groundwork.features.registry import load_view_specs
+from groundwork.features.sample_data import generate
+from groundwork.features.spark import spark_session
+from groundwork.features.spec import ViewSpec
+from groundwork.functions.travel import TRAVEL_FUNCTIONS
 from groundwork.settings import PRIMARY, Settings
+from groundwork.sync import spark_job
+from groundwork.sync.writer import SyncReport
 from groundwork.travel import TRAVEL_ENDPOINTS
-from sync import spark_job
-from sync.writer import SyncReport
 
 Progress = Callable[[str], None]
 DEMO_PRINCIPAL = "travel-planner"

@@ -7,18 +7,18 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from catalog.access import AccessController
-from catalog.audit import AuditSink
-from catalog.store import Catalog
-from dag.app import create_app
-from dag.metrics import Metrics
-from dag.runtime import compile_endpoints
-from dag.serving import ServingContext
-from dag.spec import EndpointSpec
-from features.spec import ViewSpec
+from groundwork.catalog.access import AccessController
+from groundwork.catalog.audit import AuditSink
+from groundwork.catalog.store import Catalog
+from groundwork.dag.app import create_app
+from groundwork.dag.metrics import Metrics
+from groundwork.dag.runtime import compile_endpoints
+from groundwork.dag.serving import ServingContext
+from groundwork.dag.spec import EndpointSpec
+from groundwork.features.spec import ViewSpec
 from groundwork.settings import PRIMARY, Settings
+from groundwork.sync.factory import open_store
 from groundwork.travel import TRAVEL_ENDPOINTS
-from sync.factory import open_store
 
 
 def served_views(settings: Settings, catalog: Catalog) -> dict[str, ViewSpec]:
@@ -32,7 +32,9 @@ def served_views(settings: Settings, catalog: Catalog) -> dict[str, ViewSpec]:
     registered = {view.name: view for view in catalog.list_feature_views()}
     if registered:
         return registered
-    from features.registry import load_view_specs  # Feast: only for an unregistered state
+    from groundwork.features.registry import (
+        load_view_specs,  # Feast: only for an unregistered state
+    )
 
     return load_view_specs(settings.feature_tables_location)
 

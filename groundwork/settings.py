@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from sync.config import SQLiteStoreConfig, StoreConfig
+from groundwork.sync.config import SQLiteStoreConfig, StoreConfig
 
 PRIMARY = "primary"
 """Name of the primary store (``GROUNDWORK_STORE``)."""

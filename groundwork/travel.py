@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dag.spec import EndpointSpec, Input, Lookup
-from functions.travel import TRAVEL_FUNCTIONS
+from groundwork.dag.spec import EndpointSpec, Input, Lookup
+from groundwork.functions.travel import TRAVEL_FUNCTIONS
 
 USER_ID = Input("user_id", int, "The traveller's user id.", {"ge": 1})
 HOTEL_ID = Input("hotel_id", int, "The hotel's id.", {"ge": 1})

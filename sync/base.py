@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, NamedTuple
 
-from features.spec import ViewSpec
+from groundwork.features.spec import ViewSpec
 
 EntityKey = int | str
 

@@ -30,7 +30,7 @@ TLS. Certificate checks stay on: the SDK silently skips them for the hosts ``loc
 insecure loopback endpoint. Loopback and plain-HTTP endpoints are single local servers with no
 regions to discover, so endpoint discovery (and its 500 ms cross-region retry) is off there.
 
-Item layout, TTL, error classification and retries live in :mod:`sync.cosmos_items`.
+Item layout, TTL, error classification and retries live in :mod:`groundwork.sync.cosmos_items`.
 """
 
 from __future__ import annotations
@@ -50,9 +50,9 @@ from azure.cosmos import PartitionKey
 from azure.cosmos.aio import ContainerProxy, CosmosClient, DatabaseProxy
 from azure.cosmos.exceptions import CosmosHttpResponseError
 
-from features.spec import ViewSpec
 from groundwork.errors import DefinitionError, StoreUnavailable
-from sync.base import (
+from groundwork.features.spec import ViewSpec
+from groundwork.sync.base import (
     EntityKey,
     OnlineRow,
     OnlineStore,
@@ -61,9 +61,9 @@ from sync.base import (
     StoredRecord,
     WriteResult,
 )
-from sync.codec import encode_values, key_string, to_micros
-from sync.config import CosmosStoreConfig, is_loopback
-from sync.cosmos_items import (
+from groundwork.sync.codec import encode_values, key_string, to_micros
+from groundwork.sync.config import CosmosStoreConfig, is_loopback
+from groundwork.sync.cosmos_items import (
     OWNER_RESOURCE_NOT_FOUND,
     PARTITION_PATH,
     Document,

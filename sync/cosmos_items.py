@@ -25,8 +25,8 @@ from typing import Any, TypeVar
 
 from azure.cosmos.exceptions import CosmosHttpResponseError
 
-from sync.base import EntityKey, ReadRequest, StoredRecord
-from sync.codec import decode_values, from_micros, key_string
+from groundwork.sync.base import EntityKey, ReadRequest, StoredRecord
+from groundwork.sync.codec import decode_values, from_micros, key_string
 
 T = TypeVar("T")
 Document = dict[str, Any]

@@ -12,7 +12,7 @@ exponential backoff and full jitter capped at 2 s, so a stopped server yields
 :class:`StoreUnavailable` within seconds, not after botocore's 20 s waits.
 
 The item layout (and why features travel as one JSON record) is in
-:mod:`sync.dynamodb_items`.
+:mod:`groundwork.sync.dynamodb_items`.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from aiobotocore.session import get_session
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
-from features.spec import ViewSpec
 from groundwork.errors import StoreUnavailable
-from sync.base import (
+from groundwork.features.spec import ViewSpec
+from groundwork.sync.base import (
     EntityKey,
     OnlineRow,
     OnlineStore,
@@ -40,9 +40,16 @@ from sync.base import (
     StoredRecord,
     WriteResult,
 )
-from sync.codec import key_string, to_micros
-from sync.config import DynamoDBStoreConfig
-from sync.dynamodb_items import KEY, Item, backoff_seconds, record_reader, table_name, to_item
+from groundwork.sync.codec import key_string, to_micros
+from groundwork.sync.config import DynamoDBStoreConfig
+from groundwork.sync.dynamodb_items import (
+    KEY,
+    Item,
+    backoff_seconds,
+    record_reader,
+    table_name,
+    to_item,
+)
 
 logger = logging.getLogger(__name__)
 

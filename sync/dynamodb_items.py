@@ -33,10 +33,10 @@ from typing import Any
 
 import orjson
 
-from features.spec import ViewSpec
 from groundwork.errors import DefinitionError
-from sync.base import OnlineRow, StoredRecord
-from sync.codec import decode_value, encode_values, from_micros, key_string, to_micros
+from groundwork.features.spec import ViewSpec
+from groundwork.sync.base import OnlineRow, StoredRecord
+from groundwork.sync.codec import decode_value, encode_values, from_micros, key_string, to_micros
 
 Item = dict[str, dict[str, Any]]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sync.base import OnlineStore
-from sync.config import (
+from groundwork.sync.base import OnlineStore
+from groundwork.sync.config import (
     CosmosStoreConfig,
     DynamoDBStoreConfig,
     RedisStoreConfig,
@@ -22,19 +22,19 @@ def open_store(config: StoreConfig, *, default_path: Path) -> OnlineStore:
         default_path: File used by the embedded store when the config names none.
     """
     if isinstance(config, SQLiteStoreConfig):
-        from sync.sqlite import SQLiteStore
+        from groundwork.sync.sqlite import SQLiteStore
 
         return SQLiteStore(config.path or default_path)
     if isinstance(config, RedisStoreConfig):
-        from sync.redis import RedisStore
+        from groundwork.sync.redis import RedisStore
 
         return RedisStore(config)
     if isinstance(config, DynamoDBStoreConfig):
-        from sync.dynamodb import DynamoDBStore
+        from groundwork.sync.dynamodb import DynamoDBStore
 
         return DynamoDBStore(config)
     if isinstance(config, CosmosStoreConfig):
-        from sync.cosmos import CosmosStore
+        from groundwork.sync.cosmos import CosmosStore
 
         return CosmosStore(config)
     raise TypeError(f"unsupported store config {type(config).__name__}")

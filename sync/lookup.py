@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sync.base import EntityKey, OnlineStore, ReadRequest, RecordStatus, StoredRecord
+from groundwork.sync.base import EntityKey, OnlineStore, ReadRequest, RecordStatus, StoredRecord
 
 
 class LookupResult(NamedTuple):

@@ -1,7 +1,7 @@
 """Online store in Redis (or ElastiCache / Azure Cache for Redis), over ``redis.asyncio``.
 
 Key layout: one string key per record, ``<key_prefix>:<view>:<entity key>``, where the
-entity key is its canonical string (``sync.codec.key_string``; keys are binary safe, so
+entity key is its canonical string (``groundwork.sync.codec.key_string``; keys are binary safe, so
 any character works) and the view name may not contain ``:`` (so no two views share keys).
 The value is one string::
 
@@ -49,9 +49,9 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import NoScriptError, RedisError
 
-from features.spec import ViewSpec
 from groundwork.errors import DefinitionError, StoreUnavailable
-from sync.base import (
+from groundwork.features.spec import ViewSpec
+from groundwork.sync.base import (
     EntityKey,
     OnlineRow,
     OnlineStore,
@@ -60,8 +60,8 @@ from sync.base import (
     StoredRecord,
     WriteResult,
 )
-from sync.codec import decode_values, encode_values, from_micros, key_string, to_micros
-from sync.config import RedisStoreConfig
+from groundwork.sync.codec import decode_values, encode_values, from_micros, key_string, to_micros
+from groundwork.sync.config import RedisStoreConfig
 
 _VIEW_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 _SCRIPT_ROWS = 200  # rows per script call: each atomic script stays around a millisecond

@@ -3,7 +3,7 @@
 The driver reads the view's feature table, keeps the latest row per entity at
 or after the watermark, and hash-partitions the rows by entity key. Each
 partition is written by the executor that holds it, with its own store
-client, through :func:`sync.writer.write_rows`; the partitions' reports come
+client, through :func:`groundwork.sync.writer.write_rows`; the partitions' reports come
 back to the driver and are merged. The same code runs in ``local[*]`` and on a
 cluster (the executors need the project installed and the store reachable).
 """
@@ -23,10 +23,10 @@ import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as sql
 
-from features.spec import ViewSpec
-from sync.config import StoreConfig
-from sync.factory import open_store
-from sync.writer import EVENT_TS, SyncReport, aware, to_rows, write_rows
+from groundwork.features.spec import ViewSpec
+from groundwork.sync.config import StoreConfig
+from groundwork.sync.factory import open_store
+from groundwork.sync.writer import EVENT_TS, SyncReport, aware, to_rows, write_rows
 
 REPORT_SCHEMA = pa.schema([
     ("rows_read", pa.int64()), ("rows_written", pa.int64()), ("rows_skipped", pa.int64()),

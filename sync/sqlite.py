@@ -17,9 +17,9 @@ from typing import ClassVar
 
 import orjson
 
-from features.spec import ViewSpec
 from groundwork.errors import DefinitionError, StoreUnavailable
-from sync.base import (
+from groundwork.features.spec import ViewSpec
+from groundwork.sync.base import (
     EntityKey,
     OnlineRow,
     OnlineStore,
@@ -28,7 +28,7 @@ from sync.base import (
     StoredRecord,
     WriteResult,
 )
-from sync.codec import encode_values, from_micros, key_string, to_micros, view_decoder
+from groundwork.sync.codec import encode_values, from_micros, key_string, to_micros, view_decoder
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MAX_VARIABLES = 900

@@ -18,9 +18,9 @@ from typing import Any
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 from tenacity import wait_random_exponential as backoff
 
-from features.spec import ViewSpec
 from groundwork.errors import StoreUnavailable
-from sync.base import OnlineRow, OnlineStore, WriteResult
+from groundwork.features.spec import ViewSpec
+from groundwork.sync.base import OnlineRow, OnlineStore, WriteResult
 
 EVENT_TS = "event_ts"
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from pyspark.sql import SparkSession
 
-from features.spark import spark_session
+from groundwork.features.spark import spark_session
 
 pytest_plugins = [
     "tests.support.travel_data",

@@ -16,7 +16,7 @@ from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession, functions
 
-from features.jobs.snapshots import (
+from groundwork.features.jobs.snapshots import (
     hotel_activity,
     rating_known,
     raw_dataset,

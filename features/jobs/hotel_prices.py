@@ -7,7 +7,7 @@ from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession, functions
 
-from features.jobs.snapshots import raw_dataset, snapshot_instants, utc, with_event_ts
+from groundwork.features.jobs.snapshots import raw_dataset, snapshot_instants, utc, with_event_ts
 
 PRICE_DAYS = 90
 SNAPSHOT_LAG = dt.timedelta(days=1)

@@ -7,7 +7,12 @@ from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession, functions
 
-from features.jobs.snapshots import hotel_activity, raw_dataset, snapshot_instants, with_event_ts
+from groundwork.features.jobs.snapshots import (
+    hotel_activity,
+    raw_dataset,
+    snapshot_instants,
+    with_event_ts,
+)
 
 COLUMNS = (
     "hotel_id",

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 
-from features.jobs import city_top_hotels, hotel_prices, hotel_stats, user_profile
-from features.spec import table_location
 from groundwork.errors import FeatureViewNotFound
+from groundwork.features.jobs import city_top_hotels, hotel_prices, hotel_stats, user_profile
+from groundwork.features.spec import table_location
 
 Job = Callable[[SparkSession, str, dt.datetime], DataFrame]
 

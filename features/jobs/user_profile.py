@@ -7,7 +7,7 @@ from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession, functions
 
-from features.jobs.snapshots import (
+from groundwork.features.jobs.snapshots import (
     booked_before,
     booked_within,
     instant,

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from features.spec import FeatureSpec, ValueType, ViewSpec
-from sync.base import OnlineStore
-from sync.config import SQLiteStoreConfig, StoreConfig
-from sync.factory import open_store
+from groundwork.features.spec import FeatureSpec, ValueType, ViewSpec
+from groundwork.sync.base import OnlineStore
+from groundwork.sync.config import SQLiteStoreConfig, StoreConfig
+from groundwork.sync.factory import open_store
 
 STORES = ["sqlite", "redis", "dynamodb", "cosmos"]
 

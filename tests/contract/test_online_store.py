@@ -6,8 +6,8 @@ import asyncio
 import datetime as dt
 from typing import Any
 
-from sync.base import OnlineRow, ReadRequest, RecordStatus
-from sync.lookup import lookup_many
+from groundwork.sync.base import OnlineRow, ReadRequest, RecordStatus
+from groundwork.sync.lookup import lookup_many
 from tests.contract.conftest import ALL_TYPES_VIEW, Contract
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=123456)

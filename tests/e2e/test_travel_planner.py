@@ -18,12 +18,12 @@ import httpx
 import pandas as pd
 import pytest
 
-from agents.rest import GroundworkClient
-from agents.travel_planner import TravelQuestion, plan_trip
-from features.registry import load_view_specs
-from sync.base import ReadRequest, RecordStatus
-from sync.lookup import lookup_many
-from sync.sqlite import SQLiteStore
+from groundwork.agents.rest import GroundworkClient
+from groundwork.agents.travel_planner import TravelQuestion, plan_trip
+from groundwork.features.registry import load_view_specs
+from groundwork.sync.base import ReadRequest, RecordStatus
+from groundwork.sync.lookup import lookup_many
+from groundwork.sync.sqlite import SQLiteStore
 from tests.e2e.conftest import LiveServer
 from tests.support.travel_data import TravelData
 from tests.unit.agents.scripted_model import travel_script

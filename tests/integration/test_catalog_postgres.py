@@ -23,11 +23,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, func, inspect, make_url, select, text
 
-from catalog.audit import AuditEvent, AuditSink
-from catalog.migrate import INITIAL_REVISION, alembic_config, current_revision, head_revision
-from catalog.models import AuditEventRow, Base
-from catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
-from catalog.store import Catalog
+from groundwork.catalog.audit import AuditEvent, AuditSink
+from groundwork.catalog.migrate import (
+    INITIAL_REVISION,
+    alembic_config,
+    current_revision,
+    head_revision,
+)
+from groundwork.catalog.models import AuditEventRow, Base
+from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
+from groundwork.catalog.store import Catalog
 from groundwork.errors import Conflict, NotAuthenticated
 
 # The unit scenarios, collected again in this module (see the module docstring).

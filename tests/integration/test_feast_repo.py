@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 from feast import FeatureStore
 
-from features import definitions
+from groundwork.features import definitions
 from tests.support.travel_data import TravelData
 
 pytestmark = [

@@ -9,12 +9,12 @@ import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import SparkSession
 
-from features.registry import load_view_specs
 from groundwork import pipeline
+from groundwork.features.registry import load_view_specs
 from groundwork.settings import Settings
-from sync.base import ReadRequest, RecordStatus
-from sync.lookup import lookup_many
-from sync.sqlite import SQLiteStore
+from groundwork.sync.base import ReadRequest, RecordStatus
+from groundwork.sync.lookup import lookup_many
+from groundwork.sync.sqlite import SQLiteStore
 from tests.support.travel_data import TravelData
 
 pytestmark = pytest.mark.spark

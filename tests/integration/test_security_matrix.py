@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
-from catalog.store import Catalog
 from groundwork import pipeline
+from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
+from groundwork.catalog.store import Catalog
 from groundwork.server import build_app
 from groundwork.settings import Settings
 from tests.unit.groundwork.test_api import seed_store

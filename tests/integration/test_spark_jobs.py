@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import SparkSession
 
-from features.jobs import city_top_hotels, hotel_stats, user_profile
-from features.jobs.city_top_hotels import POPULARITY_WEIGHT, PRIOR_WEIGHT, TOP_HOTELS
+from groundwork.features.jobs import city_top_hotels, hotel_stats, user_profile
+from groundwork.features.jobs.city_top_hotels import POPULARITY_WEIGHT, PRIOR_WEIGHT, TOP_HOTELS
 from tests.support.travel_data import TravelData
 
 pytestmark = pytest.mark.spark

@@ -17,12 +17,12 @@ import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import SparkSession
 
-from features.spec import FeatureSpec, ValueType, ViewSpec
-from sync.base import ReadRequest, RecordStatus
-from sync.config import SQLiteStoreConfig
-from sync.lookup import lookup_many
-from sync.spark_job import sync_view
-from sync.sqlite import SQLiteStore
+from groundwork.features.spec import FeatureSpec, ValueType, ViewSpec
+from groundwork.sync.base import ReadRequest, RecordStatus
+from groundwork.sync.config import SQLiteStoreConfig
+from groundwork.sync.lookup import lookup_many
+from groundwork.sync.spark_job import sync_view
+from groundwork.sync.sqlite import SQLiteStore
 
 pytestmark = pytest.mark.spark
 T0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=1)

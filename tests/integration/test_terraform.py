@@ -30,10 +30,10 @@ import botocore.session
 import pytest
 from pyspark.sql import SparkSession
 
-from features.registry import load_view_specs
 from groundwork import infra as infra_inputs
-from sync.config import DynamoDBStoreConfig
-from sync.spark_job import sync_view
+from groundwork.features.registry import load_view_specs
+from groundwork.sync.config import DynamoDBStoreConfig
+from groundwork.sync.spark_job import sync_view
 from tests.support.travel_data import TravelData
 
 ROOT = Path(__file__).resolve().parents[2]

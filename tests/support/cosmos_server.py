@@ -23,7 +23,7 @@ import pytest
 from pydantic import SecretStr
 
 from groundwork.net import stop_process
-from sync.config import CosmosStoreConfig
+from groundwork.sync.config import CosmosStoreConfig
 
 SERVERS = Path(__file__).resolve().parents[1] / "servers"
 LAUNCHER = SERVERS / "cosmos-server.js"

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from groundwork.net import free_port, stop_process
-from sync.config import DynamoDBStoreConfig
+from groundwork.sync.config import DynamoDBStoreConfig
 
 DYNALITE = Path(__file__).resolve().parents[1] / "servers" / "node_modules" / ".bin" / "dynalite"
 START_TIMEOUT_SECONDS = 15.0

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from groundwork.net import free_port, stop_process
-from sync.config import RedisStoreConfig
+from groundwork.sync.config import RedisStoreConfig
 
 START_TIMEOUT_SECONDS = 10.0
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pyspark.sql import SparkSession
 
-from features.jobs.runner import run_jobs
-from features.sample_data import generate
+from groundwork.features.jobs.runner import run_jobs
+from groundwork.features.sample_data import generate
 
 # The current hour, so served values are fresh enough for every view's TTL.
 AS_OF = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)

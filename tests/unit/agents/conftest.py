@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 import httpx
 import pytest_asyncio
 
-from agents.rest import GroundworkClient
+from groundwork.agents.rest import GroundworkClient
 from tests.unit.agents.fake_platform import INPUT_SCHEMAS, TOKEN, create_fake_platform
 
 ClientFactory = Callable[..., GroundworkClient]

@@ -29,8 +29,8 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field
 
-from agents.question import TravelQuestion
-from agents.render import render_answer
+from groundwork.agents.question import TravelQuestion
+from groundwork.agents.render import render_answer
 
 Turn = Callable[[list[BaseMessage]], AIMessage]
 """One model turn: the conversation so far in, the model's message out."""

@@ -7,8 +7,8 @@ import pytest
 from langchain_core.messages import ToolMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from agents.langchain_toolkit import build_tools, parse_result_text, tool_from_spec
-from agents.rest import GroundworkClient, ToolSpec
+from groundwork.agents.langchain_toolkit import build_tools, parse_result_text, tool_from_spec
+from groundwork.agents.rest import GroundworkClient, ToolSpec
 from tests.unit.agents.fake_platform import DESCRIPTIONS, INPUT_SCHEMAS, OFFERS_LISBON
 
 STAY = {"user_id": 42, "city": "Lisbon", "check_in": "2026-12-04", "nights": 3}

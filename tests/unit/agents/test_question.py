@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from agents.question import QuestionNotUnderstood, TravelQuestion
+from groundwork.agents.question import QuestionNotUnderstood, TravelQuestion
 
 
 @pytest.mark.parametrize(

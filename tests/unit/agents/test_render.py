@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from agents.question import TravelQuestion
-from agents.render import count_in_words, humanised_age, money, render_answer
-from agents.rest import error_data
-from agents.travel_planner import ToolCallRecord
+from groundwork.agents.question import TravelQuestion
+from groundwork.agents.render import count_in_words, humanised_age, money, render_answer
+from groundwork.agents.rest import error_data
+from groundwork.agents.travel_planner import ToolCallRecord
 from tests.unit.agents.fake_platform import OFFERS_LISBON, PRICES_FRESH, PROFILE_42, PROFILE_FRESH
 from tests.unit.agents.grounding import ungrounded_figures
 

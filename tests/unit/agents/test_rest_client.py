@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from agents.rest import (
+from groundwork.agents.rest import (
     GroundworkClient,
     ToolListingFailed,
     ToolSpec,

@@ -8,9 +8,9 @@ import orjson
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
-from agents import travel_planner
-from agents.rest import GroundworkClient
-from agents.travel_planner import (
+from groundwork.agents import travel_planner
+from groundwork.agents.rest import GroundworkClient
+from groundwork.agents.travel_planner import (
     SYSTEM_PROMPT,
     QuestionNotUnderstood,
     ToolCallRecord,

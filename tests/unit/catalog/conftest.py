@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog.store import Catalog
+from groundwork.catalog.store import Catalog
 
 
 @pytest.fixture

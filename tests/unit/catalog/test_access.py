@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from catalog.access import AccessController
-from catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege, Securable
-from catalog.store import Catalog
-from catalog.tokens import IssuedToken
+from groundwork.catalog.access import AccessController
+from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege, Securable
+from groundwork.catalog.store import Catalog
+from groundwork.catalog.tokens import IssuedToken
 from groundwork.errors import AccessDenied, NotAuthenticated
 
 HOTEL_OFFERS = Securable(ObjectType.ENDPOINT, "hotel_offers")

@@ -7,11 +7,11 @@ import datetime as dt
 
 import pytest
 
-from catalog.audit import AuditEvent
-from catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
-from catalog.records import GroupRecord
-from catalog.store import Catalog
-from catalog.tokens import token_hash
+from groundwork.catalog.audit import AuditEvent
+from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
+from groundwork.catalog.records import GroupRecord
+from groundwork.catalog.store import Catalog
+from groundwork.catalog.tokens import token_hash
 from groundwork.errors import InvalidInput, NotAuthenticated, NotFound
 
 EXECUTE, ENDPOINT, GROUP = Privilege.EXECUTE, ObjectType.ENDPOINT, GranteeKind.GROUP

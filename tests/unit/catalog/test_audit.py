@@ -11,10 +11,10 @@ from collections.abc import Sequence
 import pytest
 from sqlalchemy import func, select
 
-from catalog.audit import AuditEvent, AuditSink
-from catalog.models import AuditEventRow
-from catalog.policy import ObjectType, Privilege
-from catalog.store import Catalog
+from groundwork.catalog.audit import AuditEvent, AuditSink
+from groundwork.catalog.models import AuditEventRow
+from groundwork.catalog.policy import ObjectType, Privilege
+from groundwork.catalog.store import Catalog
 from groundwork.errors import InvalidInput
 
 

@@ -6,9 +6,8 @@ import datetime as dt
 
 import pytest
 
-from catalog.records import EndpointRecord, FunctionRecord
-from catalog.store import Catalog
-from features.spec import FeatureSpec, ValueType, ViewSpec
+from groundwork.catalog.records import EndpointRecord, FunctionRecord
+from groundwork.catalog.store import Catalog
 from groundwork.errors import (
     DefinitionError,
     EndpointNotFound,
@@ -16,6 +15,7 @@ from groundwork.errors import (
     FunctionNotFound,
     InvalidInput,
 )
+from groundwork.features.spec import FeatureSpec, ValueType, ViewSpec
 
 HOTEL_PRICES = ViewSpec(
     name="hotel_prices",

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 import pytest
 
-from catalog.access import AccessController
-from catalog.policy import (
+from groundwork.catalog.access import AccessController
+from groundwork.catalog.policy import (
     Grant,
     GranteeKind,
     ObjectType,
@@ -17,7 +17,7 @@ from catalog.policy import (
     Securable,
     authorize,
 )
-from catalog.store import Catalog
+from groundwork.catalog.store import Catalog
 from groundwork.errors import Conflict, InvalidInput
 
 EXECUTE, ENDPOINT, GROUP = Privilege.EXECUTE, ObjectType.ENDPOINT, GranteeKind.GROUP

@@ -6,11 +6,18 @@ import datetime as dt
 
 import pytest
 
-from catalog.lineage import Lineage, LineageEdge, Node, NodeKind, build_lineage, job_edges
-from catalog.records import EndpointRecord, FunctionRecord, SyncRun, SyncStatus
-from catalog.store import Catalog
-from features.spec import FeatureSpec, ValueType, ViewSpec
+from groundwork.catalog.lineage import (
+    Lineage,
+    LineageEdge,
+    Node,
+    NodeKind,
+    build_lineage,
+    job_edges,
+)
+from groundwork.catalog.records import EndpointRecord, FunctionRecord, SyncRun, SyncStatus
+from groundwork.catalog.store import Catalog
 from groundwork.errors import EndpointNotFound, InvalidInput
+from groundwork.features.spec import FeatureSpec, ValueType, ViewSpec
 
 T0 = dt.datetime(2030, 5, 1, 12, 0, tzinfo=dt.UTC)
 
@@ -22,7 +29,7 @@ def view(name: str, entity: str, *features: str) -> ViewSpec:
 
 
 def function(name: str, *parameters: str) -> FunctionRecord:
-    return FunctionRecord(name=name, module="functions.travel",
+    return FunctionRecord(name=name, module="groundwork.functions.travel",
                           parameters={parameter: "float" for parameter in parameters},
                           returns="float")
 
@@ -52,8 +59,8 @@ def build_prices() -> None: ...
 def build_stats() -> None: ...
 
 
-build_prices.__module__ = "features.jobs.hotel_prices"
-build_stats.__module__ = "features.jobs.hotel_stats"
+build_prices.__module__ = "groundwork.features.jobs.hotel_prices"
+build_stats.__module__ = "groundwork.features.jobs.hotel_stats"
 JOBS = {"hotel_prices": build_prices, "hotel_stats": build_stats}
 SOURCES = {"hotel_prices": ("prices",), "hotel_stats": ("hotels", "bookings")}
 
@@ -82,7 +89,8 @@ def node(kind: str, name: str) -> Node:
 @pytest.fixture
 def lineage() -> Lineage:
     declared = [*job_edges(JOBS, SOURCES),
-                LineageEdge(node("feature_view", "other_view"), node("job", "features.jobs.x"))]
+                LineageEdge(node("feature_view", "other_view"),
+                            node("job", "groundwork.features.jobs.x"))]
     return build_lineage(HOTEL_OFFERS, FUNCTIONS, VIEWS, declared, RUNS)
 
 
@@ -96,13 +104,13 @@ def test_edges_follow_names_declarations_and_sync_runs(lineage: Lineage) -> None
         ("function:ranked_offers", "reads", "feature_view:hotel_stats"),
         ("function:ranked_offers", "reads", "feature_view:user_profile"),
         ("function:total_prices", "reads", "feature_view:hotel_prices"),
-        ("feature_view:hotel_prices", "computed by", "job:features.jobs.hotel_prices"),
+        ("feature_view:hotel_prices", "computed by", "job:groundwork.features.jobs.hotel_prices"),
         ("feature_view:hotel_prices", "synced to", "store:primary:sqlite"),
-        ("feature_view:hotel_stats", "computed by", "job:features.jobs.hotel_stats"),
+        ("feature_view:hotel_stats", "computed by", "job:groundwork.features.jobs.hotel_stats"),
         ("feature_view:user_profile", "synced to", "store:primary:sqlite"),
-        ("job:features.jobs.hotel_prices", "reads", "dataset:prices"),
-        ("job:features.jobs.hotel_stats", "reads", "dataset:bookings"),
-        ("job:features.jobs.hotel_stats", "reads", "dataset:hotels"),
+        ("job:groundwork.features.jobs.hotel_prices", "reads", "dataset:prices"),
+        ("job:groundwork.features.jobs.hotel_stats", "reads", "dataset:bookings"),
+        ("job:groundwork.features.jobs.hotel_stats", "reads", "dataset:hotels"),
     ]
     prices_run = lineage.sync_runs[("hotel_prices", "primary:sqlite")]
     assert prices_run.status is SyncStatus.FAILED and prices_run.id == 5
@@ -133,7 +141,7 @@ def test_mermaid_is_a_flowchart_with_safe_labels() -> None:
         "flowchart LR",
         '  n0[["endpoint: odd"]]',
         '  n1["feature view: hotel_stats"]',
-        '  n2{{"Spark job: features.jobs.hotel_stats"}}',
+        '  n2{{"Spark job: groundwork.features.jobs.hotel_stats"}}',
         '  n3[("raw dataset: s3://raw/#quot;x#quot;#lt;y#gt;")]',
         '  n0 -->|"reads"| n1',
         '  n1 -->|"computed by"| n2',
@@ -153,12 +161,12 @@ def test_the_text_tree_expands_each_node_once(lineage: Lineage) -> None:
         "watermark 2030-05-01 11:00 UTC, 1,234 rows written",
         "│   ├── function total_prices",
         "│   │   └── feature view hotel_prices",
-        "│   │       ├── Spark job features.jobs.hotel_prices",
+        "│   │       ├── Spark job groundwork.features.jobs.hotel_prices",
         "│   │       │   └── raw dataset prices",
         "│   │       └── online store primary:sqlite — last sync failed 2030-05-01 12:06 UTC, "
         "watermark 2030-05-01 11:00 UTC, 1,234 rows written",
         "│   ├── feature view hotel_stats",
-        "│   │   └── Spark job features.jobs.hotel_stats",
+        "│   │   └── Spark job groundwork.features.jobs.hotel_stats",
         "│   │       ├── raw dataset bookings",
         "│   │       └── raw dataset hotels",
         "│   └── feature view user_profile (see above)",
@@ -183,7 +191,7 @@ def test_the_catalog_records_lineage_and_builds_an_endpoints_graph(catalog: Cata
     recorded = catalog.record_lineage(job_edges(JOBS, SOURCES))
 
     assert recorded == 5
-    prices_job = node("job", "features.jobs.hotel_prices")
+    prices_job = node("job", "groundwork.features.jobs.hotel_prices")
     assert catalog.lineage_edges(prices_job) == [LineageEdge(prices_job, node("dataset", "prices"))]
     expected = build_lineage(HOTEL_OFFERS, FUNCTIONS, VIEWS, job_edges(JOBS, SOURCES), RUNS)
     assert catalog.lineage("hotel_offers").to_text() == expected.to_text()

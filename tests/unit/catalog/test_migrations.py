@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, text
 
-from catalog.migrate import (
+from groundwork.catalog.migrate import (
     INITIAL_REVISION,
     MIGRATIONS_DIR,
     CatalogSchemaError,
@@ -22,9 +22,9 @@ from catalog.migrate import (
     head_revision,
     upgrade,
 )
-from catalog.models import Base
-from catalog.policy import PrincipalKind
-from catalog.store import Catalog
+from groundwork.catalog.models import Base
+from groundwork.catalog.policy import PrincipalKind
+from groundwork.catalog.store import Catalog
 
 DATA = Path(__file__).parent / "data"
 SCHEMA_BEFORE_MIGRATIONS = DATA / "schema_before_migrations.sqlite.sql"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.policy import (
+from groundwork.catalog.policy import (
     Grant,
     GranteeKind,
     ObjectType,

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.policy import Grant, GranteeKind, ObjectType, Principal, PrincipalKind, Privilege
-from catalog.store import Catalog
+from groundwork.catalog.policy import (
+    Grant,
+    GranteeKind,
+    ObjectType,
+    Principal,
+    PrincipalKind,
+    Privilege,
+)
+from groundwork.catalog.store import Catalog
 from groundwork.errors import Conflict, InvalidInput, NotFound
 
 EXECUTE, ENDPOINT, GROUP = Privilege.EXECUTE, ObjectType.ENDPOINT, GranteeKind.GROUP

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from catalog.records import SyncStatus
-from catalog.store import Catalog
+from groundwork.catalog.records import SyncStatus
+from groundwork.catalog.store import Catalog
 from groundwork.errors import InvalidInput
 
 START = dt.datetime(2030, 5, 1, 12, 0, tzinfo=dt.UTC)

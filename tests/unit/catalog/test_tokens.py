@@ -9,10 +9,10 @@ import time
 import pytest
 from sqlalchemy import select
 
-from catalog.models import Base, TokenRow
-from catalog.policy import PrincipalKind
-from catalog.store import Catalog
-from catalog.tokens import new_token, parse_token
+from groundwork.catalog.models import Base, TokenRow
+from groundwork.catalog.policy import PrincipalKind
+from groundwork.catalog.store import Catalog
+from groundwork.catalog.tokens import new_token, parse_token
 from groundwork.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 
 

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from dag.errors import NodeFailed
-from dag.executor import execute
-from dag.graph import build_graph
-from dag.plan import plan
-from dag.spec import EndpointSpec, Input, Lookup
-from features.spec import FeatureSpec, ValueType, ViewSpec
+from groundwork.dag.errors import NodeFailed
+from groundwork.dag.executor import execute
+from groundwork.dag.graph import build_graph
+from groundwork.dag.plan import plan
+from groundwork.dag.spec import EndpointSpec, Input, Lookup
 from groundwork.errors import StoreUnavailable
-from sync.base import OnlineRow, ReadRequest, StoredRecord
-from sync.sqlite import SQLiteStore
+from groundwork.features.spec import FeatureSpec, ValueType, ViewSpec
+from groundwork.sync.base import OnlineRow, ReadRequest, StoredRecord
+from groundwork.sync.sqlite import SQLiteStore
 from tests.unit.dag.views import USERS, VIEWS
 
 PEOPLE = ViewSpec("people", "person_id", ValueType.INT,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dag.errors import (
+from groundwork.dag.errors import (
     CycleDetected,
     DuplicateNode,
     MissingTypeHint,
@@ -12,10 +12,10 @@ from dag.errors import (
     UnboundParameter,
     UnknownReference,
 )
-from dag.graph import NodeKind, build_graph
-from dag.plan import plan
-from dag.spec import EndpointSpec, Input, Lookup
-from features.spec import FeatureSpec, ValueType, ViewSpec
+from groundwork.dag.graph import NodeKind, build_graph
+from groundwork.dag.plan import plan
+from groundwork.dag.spec import EndpointSpec, Input, Lookup
+from groundwork.features.spec import FeatureSpec, ValueType, ViewSpec
 from tests.unit.dag.views import VIEWS
 
 

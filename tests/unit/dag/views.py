@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from features.spec import FeatureSpec, ValueType, ViewSpec
+from groundwork.features.spec import FeatureSpec, ValueType, ViewSpec
 
 USERS = ViewSpec("users", "user_id", ValueType.INT,
                  (FeatureSpec("budget", ValueType.FLOAT),

@@ -10,10 +10,10 @@ from feast import ValueType as FeastValueType
 from feast.repo_config import load_repo_config
 from feast.types import Array, Bool, Bytes, FeastType, Float64, Int64, String
 
-from features import definitions
-from features.registry import load_view_specs, view_spec
-from features.spec import ValueType
 from groundwork.errors import DefinitionError
+from groundwork.features import definitions
+from groundwork.features.registry import load_view_specs, view_spec
+from groundwork.features.spec import ValueType
 
 TABLES = Path("/state/feature_tables")
 FEATURES_DIR = Path(definitions.__file__).parent

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from features.sample_data import generate
+from groundwork.features.sample_data import generate
 
 AS_OF = dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC)
 DATASETS = ("cities", "hotels", "users", "prices", "bookings")

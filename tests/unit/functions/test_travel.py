@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from functions.travel import (
+from groundwork.functions.travel import (
     HotelOffer,
     budget_total,
     check_out,

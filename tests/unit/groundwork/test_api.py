@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
-from catalog.store import Catalog
-from features.registry import load_view_specs
+from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
+from groundwork.catalog.store import Catalog
+from groundwork.features.registry import load_view_specs
 from groundwork.server import build_app
 from groundwork.settings import Settings
-from sync.base import OnlineRow
-from sync.sqlite import SQLiteStore
+from groundwork.sync.base import OnlineRow
+from groundwork.sync.sqlite import SQLiteStore
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 TODAY = NOW.date()

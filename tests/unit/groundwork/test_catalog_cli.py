@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from catalog.audit import AuditEvent
-from catalog.lineage import job_edges
-from catalog.policy import GranteeKind, ObjectType, Privilege
-from catalog.records import EndpointRecord, FunctionRecord, SyncStatus
-from catalog.store import Catalog
-from features.spec import FeatureSpec, ValueType, ViewSpec
+from groundwork.catalog.audit import AuditEvent
+from groundwork.catalog.lineage import job_edges
+from groundwork.catalog.policy import GranteeKind, ObjectType, Privilege
+from groundwork.catalog.records import EndpointRecord, FunctionRecord, SyncStatus
+from groundwork.catalog.store import Catalog
 from groundwork.catalog_cli import app, parse_duration, parse_entities, parse_moment
 from groundwork.errors import InvalidInput
+from groundwork.features.spec import FeatureSpec, ValueType, ViewSpec
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def build_prices() -> None:
     """Stands for the Spark job of ``hotel_prices``."""
 
 
-build_prices.__module__ = "features.jobs.hotel_prices"
+build_prices.__module__ = "groundwork.features.jobs.hotel_prices"
 
 
 @pytest.fixture
@@ -149,7 +149,7 @@ def test_lineage_in_three_formats(invoke: Invoke, state_dir: Path) -> None:
     catalog.register_feature_view(ViewSpec(
         name="hotel_prices", entity="hotel_id", entity_type=ValueType.INT,
         features=(FeatureSpec("nightly_price", ValueType.FLOAT),), ttl_seconds=None))
-    catalog.register_function(FunctionRecord("total_price", "functions.travel",
+    catalog.register_function(FunctionRecord("total_price", "groundwork.functions.travel",
                                              {"nightly_price": "float", "nights": "int"}, "float"))
     catalog.register_endpoint(EndpointRecord("hotel_offers", "Offers.", {}, {},
                                              ("hotel_prices",), ("total_price",)))
@@ -167,7 +167,7 @@ def test_lineage_in_three_formats(invoke: Invoke, state_dir: Path) -> None:
                                      "    └── feature view hotel_prices"]
     assert "raw dataset prices" in text and "online store primary:sqlite" in text
     assert dot.startswith("digraph lineage {") and '-> "dataset:prices"' in dot
-    assert mermaid.startswith("flowchart LR") and "Spark job: features.jobs.hotel_prices" in mermaid
+    assert mermaid.startswith("flowchart LR") and "Spark job: groundwork.features.jobs.hotel_prices" in mermaid
 
 
 def test_parsers() -> None:

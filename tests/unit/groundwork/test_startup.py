@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from catalog.store import Catalog
-from features.registry import load_view_specs
+from groundwork.catalog.store import Catalog
+from groundwork.features.registry import load_view_specs
 from groundwork.server import served_views
 from groundwork.settings import Settings
 

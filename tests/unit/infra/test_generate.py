@@ -10,14 +10,14 @@ import pytest
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
-from features.registry import load_view_specs
-from features.spec import ViewSpec
 from groundwork import infra
 from groundwork.errors import DefinitionError
-from sync.base import OnlineRow
-from sync.config import CosmosStoreConfig
-from sync.cosmos import CosmosStore
-from sync.dynamodb_items import to_item
+from groundwork.features.registry import load_view_specs
+from groundwork.features.spec import ViewSpec
+from groundwork.sync.base import OnlineRow
+from groundwork.sync.config import CosmosStoreConfig
+from groundwork.sync.cosmos import CosmosStore
+from groundwork.sync.dynamodb_items import to_item
 from tests.unit.infra.hcl import ENVS
 
 VIEWS = load_view_specs(Path("feature_tables"))

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from features.registry import load_view_specs
+from groundwork.features.registry import load_view_specs
 from groundwork.settings import Settings
 from tests.unit.infra.hcl import (
     ENVS,

@@ -16,19 +16,19 @@ from azure.cosmos.aio import CosmosClient
 from azure.cosmos.exceptions import CosmosHttpResponseError
 from pydantic import SecretStr, ValidationError
 
-from features.spec import ViewSpec
 from groundwork.errors import DefinitionError, StoreUnavailable
-from sync.base import OnlineRow, ReadRequest, RecordStatus
-from sync.config import CosmosStoreConfig
-from sync.cosmos import CosmosStore
-from sync.cosmos_items import (
+from groundwork.features.spec import ViewSpec
+from groundwork.sync.base import OnlineRow, ReadRequest, RecordStatus
+from groundwork.sync.config import CosmosStoreConfig
+from groundwork.sync.cosmos import CosmosStore
+from groundwork.sync.cosmos_items import (
     LOCAL_SERVER_MISSING_ITEM,
     is_missing_item,
     item_id,
     time_to_live,
     with_retries,
 )
-from sync.lookup import lookup_many
+from groundwork.sync.lookup import lookup_many
 from tests.contract.conftest import ALL_TYPES_VIEW
 
 NOW = dt.datetime.now(dt.UTC)

@@ -20,13 +20,13 @@ import pytest
 import pytest_asyncio
 from botocore.exceptions import ClientError
 
-from features.spec import FeatureSpec, ValueType, ViewSpec
 from groundwork.errors import DefinitionError, StoreUnavailable
+from groundwork.features.spec import FeatureSpec, ValueType, ViewSpec
 from groundwork.net import free_port
-from sync.base import OnlineRow, ReadRequest
-from sync.config import DynamoDBStoreConfig
-from sync.dynamodb import DynamoDBStore
-from sync.dynamodb_items import table_name
+from groundwork.sync.base import OnlineRow, ReadRequest
+from groundwork.sync.config import DynamoDBStoreConfig
+from groundwork.sync.dynamodb import DynamoDBStore
+from groundwork.sync.dynamodb_items import table_name
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, 0, 250_000, tzinfo=dt.UTC)
 VIEW = ViewSpec(

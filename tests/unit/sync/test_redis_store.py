@@ -17,13 +17,13 @@ import pytest
 import redis
 from redis.asyncio.connection import Connection
 
-from features.spec import FeatureSpec, ValueType, ViewSpec
 from groundwork.errors import DefinitionError, StoreUnavailable
+from groundwork.features.spec import FeatureSpec, ValueType, ViewSpec
 from groundwork.net import free_port
-from sync.base import OnlineRow, ReadRequest, RecordStatus
-from sync.config import RedisStoreConfig
-from sync.lookup import lookup_many
-from sync.redis import RedisStore
+from groundwork.sync.base import OnlineRow, ReadRequest, RecordStatus
+from groundwork.sync.config import RedisStoreConfig
+from groundwork.sync.lookup import lookup_many
+from groundwork.sync.redis import RedisStore
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from features.spec import FeatureSpec, ValueType, ViewSpec
 from groundwork.errors import StoreUnavailable
-from sync.base import ReadRequest, RecordStatus
-from sync.lookup import lookup_many
-from sync.sqlite import SQLiteStore
-from sync.writer import SyncReport, to_rows, write_rows
+from groundwork.features.spec import FeatureSpec, ValueType, ViewSpec
+from groundwork.sync.base import ReadRequest, RecordStatus
+from groundwork.sync.lookup import lookup_many
+from groundwork.sync.sqlite import SQLiteStore
+from groundwork.sync.writer import SyncReport, to_rows, write_rows
 
 T0 = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
 VIEW = ViewSpec("scores", "player_id", ValueType.INT,
