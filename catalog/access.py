@@ -8,8 +8,8 @@ remote PostgreSQL the caller may prefer to run misses in a worker thread.
 
 The cache is dropped as a whole
 
-- whenever access data changes through the same :class:`Catalog` object
-  (the controller subscribes to :meth:`Catalog.on_access_change`), and
+- whenever access data changes through the same catalog object (the
+  controller subscribes to its ``on_access_change``), and
 - at the latest ``max_age`` seconds after it was last dropped, so that changes
   made by another process (the CLI, another server) are honoured.
 
@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from groundwork.catalog.policy import Decision, Grant, Principal, Privilege, Securable, authorize
-from groundwork.catalog.store import Catalog
+from groundwork.catalog.tokens import AuthenticatedToken
 from groundwork.errors import AccessDenied, NotAuthenticated
 
 DEFAULT_MAX_AGE = 5.0
@@ -33,6 +34,22 @@ DEFAULT_MAX_AGE = 5.0
 _GrantsKey = tuple[str, frozenset[str]]
 _Claims = frozenset[tuple[str, int | str]] | None
 _DecisionKey = tuple[str, frozenset[str], _Claims, Securable, Privilege]
+
+
+class AccessStore(Protocol):
+    """Where tokens and grants are kept; :class:`groundwork.catalog.store.Catalog` is one."""
+
+    def verify_token(self, token: str | None) -> AuthenticatedToken:
+        """Check a bearer token; raise ``NotAuthenticated`` when it does not pass."""
+        ...
+
+    def grants_for(self, principal: Principal) -> Sequence[Grant]:
+        """The grants to the principal and to its groups."""
+        ...
+
+    def on_access_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every committed change to access data."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +71,7 @@ class AccessController:
 
     def __init__(
         self,
-        catalog: Catalog,
+        catalog: AccessStore,
         *,
         max_age: float = DEFAULT_MAX_AGE,
         clock: Callable[[], float] = time.monotonic,

@@ -1,179 +1,94 @@
-"""Feature views, functions and endpoints: what the platform serves.
+"""Definitions the catalog registers: functions and endpoints, as plain records.
 
-Registering is an upsert by name, so registering the same definitions at every
-start-up is safe; the latest definition wins and ``registered_at`` records when.
+Feature views are registered as :class:`groundwork.features.spec.ViewSpec`;
+functions and endpoints as the frozen records below, independent of the ORM.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import inspect
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import InstrumentedAttribute, Session
-
-from groundwork.catalog.database import CatalogBase, flush_or_conflict, require_name
-from groundwork.catalog.models import EndpointRow, FeatureViewRow, FunctionRow, utc_now
-from groundwork.catalog.records import (
-    EndpointRecord,
-    FunctionRecord,
-    view_spec_document,
-    view_spec_from_document,
-)
-from groundwork.errors import EndpointNotFound, FeatureViewNotFound, FunctionNotFound
-from groundwork.features.spec import ViewSpec
+from groundwork.errors import DefinitionError
 
 
-class DefinitionCatalog(CatalogBase):
-    """The feature view, function and endpoint part of the catalog."""
+@dataclass(frozen=True, slots=True)
+class FunctionRecord:
+    """A registered function: where it lives and its typed signature.
 
-    def register_feature_view(self, spec: ViewSpec) -> None:
-        """Register a feature view, replacing any earlier definition of the same name."""
-        require_name(spec.name, "feature view")
-        with self._transaction() as session:
-            row = session.get(FeatureViewRow, spec.name) or FeatureViewRow(name=spec.name)
-            row.entity = spec.entity
-            row.ttl_seconds = spec.ttl_seconds
-            row.spec = view_spec_document(spec)
-            row.description = spec.description
-            row.registered_at = utc_now()
-            session.add(row)
-            flush_or_conflict(session, f"feature view {spec.name!r} was registered concurrently")
-
-    def get_feature_view(self, name: str) -> ViewSpec:
-        """Return the feature view called ``name``.
-
-        Raises:
-            FeatureViewNotFound: when none is registered.
-        """
-        with self._transaction() as session:
-            row = session.get(FeatureViewRow, name)
-            if row is None:
-                raise FeatureViewNotFound(f"no feature view named {name!r}", feature_view=name)
-            return view_spec_from_document(row.spec)
-
-    def list_feature_views(self) -> list[ViewSpec]:
-        """Every registered feature view, by name."""
-        with self._transaction() as session:
-            rows = session.scalars(select(FeatureViewRow).order_by(FeatureViewRow.name))
-            return [view_spec_from_document(row.spec) for row in rows]
-
-    def register_function(self, function: FunctionRecord) -> None:
-        """Register a function, replacing any earlier definition of the same name."""
-        require_name(function.name, "function")
-        with self._transaction() as session:
-            row = session.get(FunctionRow, function.name) or FunctionRow(name=function.name)
-            row.module = function.module
-            row.signature = {"parameters": dict(function.parameters), "returns": function.returns}
-            row.description = function.description
-            row.registered_at = utc_now()
-            session.add(row)
-            flush_or_conflict(session, f"function {function.name!r} was registered concurrently")
-
-    def get_function(self, name: str) -> FunctionRecord:
-        """Return the function called ``name``.
-
-        Raises:
-            FunctionNotFound: when none is registered.
-        """
-        with self._transaction() as session:
-            row = session.get(FunctionRow, name)
-            if row is None:
-                raise FunctionNotFound(f"no function named {name!r}", function=name)
-            return _function_record(row)
-
-    def list_functions(self) -> list[FunctionRecord]:
-        """Every registered function, by name."""
-        with self._transaction() as session:
-            rows = session.scalars(select(FunctionRow).order_by(FunctionRow.name))
-            return [_function_record(row) for row in rows]
-
-    def register_endpoint(self, endpoint: EndpointRecord) -> None:
-        """Register an endpoint, replacing any earlier definition of the same name.
-
-        Raises:
-            FeatureViewNotFound: when it reads a feature view that is not registered.
-            FunctionNotFound: when it runs a function that is not registered.
-        """
-        require_name(endpoint.name, "endpoint")
-        with self._transaction() as session:
-            _require_registered(session, endpoint.feature_views, endpoint.functions)
-            row = session.get(EndpointRow, endpoint.name) or EndpointRow(name=endpoint.name)
-            row.description = endpoint.description
-            row.input_schema = dict(endpoint.input_schema)
-            row.output_schema = dict(endpoint.output_schema)
-            row.feature_views = list(endpoint.feature_views)
-            row.functions = list(endpoint.functions)
-            row.registered_at = utc_now()
-            session.add(row)
-            flush_or_conflict(session, f"endpoint {endpoint.name!r} was registered concurrently")
-
-    def get_endpoint(self, name: str) -> EndpointRecord:
-        """Return the endpoint called ``name``.
-
-        Raises:
-            EndpointNotFound: when none is registered.
-        """
-        with self._transaction() as session:
-            row = session.get(EndpointRow, name)
-            if row is None:
-                raise EndpointNotFound(f"no endpoint named {name!r}", endpoint=name)
-            return _endpoint_record(row)
-
-    def list_endpoints(self) -> list[EndpointRecord]:
-        """Every registered endpoint, by name."""
-        with self._transaction() as session:
-            rows = session.scalars(select(EndpointRow).order_by(EndpointRow.name))
-            return [_endpoint_record(row) for row in rows]
-
-
-def _require_registered(
-    session: Session, feature_views: Iterable[str], functions: Iterable[str]
-) -> None:
-    """Check that every named feature view and function is registered.
-
-    Raises:
-        FeatureViewNotFound: naming every missing feature view.
-        FunctionNotFound: naming every missing function.
+    Attributes:
+        name: Function name, which is also its node name in endpoint DAGs.
+        module: Dotted path of the module that defines it.
+        parameters: Parameter name to type string, in declaration order.
+        returns: Type string of the return value.
+        description: The docstring, which becomes the tool description.
     """
-    missing_views = _missing(session, FeatureViewRow.name, feature_views)
-    if missing_views:
-        raise FeatureViewNotFound(
-            f"no feature view named {', '.join(missing_views)}", feature_views=missing_views
+
+    name: str
+    module: str
+    parameters: Mapping[str, str]
+    returns: str
+    description: str = ""
+
+    @classmethod
+    def from_callable(cls, function: Callable[..., Any]) -> FunctionRecord:
+        """Describe a typed Python function.
+
+        Raises:
+            DefinitionError: when a parameter or the return value has no type hint.
+        """
+        hints = typing.get_type_hints(function)
+        parameters = {}
+        for name in inspect.signature(function).parameters:
+            if name not in hints:
+                raise DefinitionError(
+                    f"function {function.__name__!r} has no type hint for parameter {name!r}",
+                    function=function.__name__,
+                    parameter=name,
+                )
+            parameters[name] = type_string(hints[name])
+        if "return" not in hints:
+            raise DefinitionError(
+                f"function {function.__name__!r} has no return type hint",
+                function=function.__name__,
+            )
+        return cls(
+            name=function.__name__,
+            module=function.__module__,
+            parameters=parameters,
+            returns=type_string(hints["return"]),
+            description=inspect.getdoc(function) or "",
         )
-    missing_functions = _missing(session, FunctionRow.name, functions)
-    if missing_functions:
-        raise FunctionNotFound(
-            f"no function named {', '.join(missing_functions)}", functions=missing_functions
-        )
 
 
-def _missing(
-    session: Session, column: InstrumentedAttribute[str], names: Iterable[str]
-) -> list[str]:
-    """The ``names`` that no row holds in ``column``, sorted."""
-    wanted = set(names)
-    known = set(session.scalars(select(column).where(column.in_(wanted))))
-    return sorted(wanted - known)
+@dataclass(frozen=True, slots=True)
+class EndpointRecord:
+    """A registered endpoint.
+
+    Attributes:
+        name: Endpoint name (the REST path segment and the tool name).
+        description: Human description (becomes the tool description).
+        input_schema: JSON Schema of the request body.
+        output_schema: JSON Schema of the response body.
+        feature_views: Names of the feature views it reads.
+        functions: Names of the functions it runs.
+    """
+
+    name: str
+    description: str
+    input_schema: Mapping[str, Any]
+    output_schema: Mapping[str, Any]
+    feature_views: tuple[str, ...] = ()
+    functions: tuple[str, ...] = ()
 
 
-def _function_record(row: FunctionRow) -> FunctionRecord:
-    """The public view of a function row."""
-    return FunctionRecord(
-        name=row.name,
-        module=row.module,
-        parameters=dict(row.signature["parameters"]),
-        returns=row.signature["returns"],
-        description=row.description,
-    )
-
-
-def _endpoint_record(row: EndpointRow) -> EndpointRecord:
-    """The public view of an endpoint row."""
-    return EndpointRecord(
-        name=row.name,
-        description=row.description,
-        input_schema=row.input_schema,
-        output_schema=row.output_schema,
-        feature_views=tuple(row.feature_views),
-        functions=tuple(row.functions),
-    )
+def type_string(annotation: Any) -> str:
+    """A readable type string: ``int``, ``list[str]``, ``datetime.date | None``."""
+    if isinstance(annotation, type) and not typing.get_args(annotation):
+        if annotation.__module__ == "builtins":
+            return annotation.__qualname__
+        return f"{annotation.__module__}.{annotation.__qualname__}"
+    return str(annotation).replace("typing.", "")

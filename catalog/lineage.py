@@ -5,33 +5,34 @@ A pure graph builder. The graph of an endpoint is
     endpoint → functions → feature views → Spark job → raw datasets
                                  feature view → online stores (with their last sync run)
 
-Edges are read from three places, none of them requiring I/O here:
+Edges come from three places, none of them requiring I/O here:
 
-- derived from the catalog's definitions: an endpoint runs its functions; a
-  function uses another function, or reads a feature view, when one of its
-  parameters is named after that function or after one of the view's
-  features (names are the edges); a view that no function reads is read by
-  the endpoint directly;
+- the endpoint's compiled DAG, passed in as data (the upstream node names of
+  each node, as ``groundwork.dag`` resolved them): an endpoint runs its
+  functions; a function uses another function, or reads a feature view when
+  it reads one of the view's features; a view that no function reads is read
+  by the endpoint directly;
 - declared when definitions are registered (:func:`job_edges`, stored with
   :meth:`Catalog.record_lineage`): feature view → job → raw datasets;
 - the sync history: a view is synced to every store it has a sync run for.
 
-:meth:`Lineage.to_dot`, :meth:`Lineage.to_mermaid` and :meth:`Lineage.to_text`
-render the graph (see :mod:`groundwork.catalog.lineage_render`).
+The graph is plain data; :mod:`groundwork.catalog.render` draws it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from rich.tree import Tree
+    from groundwork.catalog.definitions import EndpointRecord
+    from groundwork.sync.state import SyncRun
 
-    from groundwork.catalog.records import EndpointRecord, FunctionRecord, SyncRun
-    from groundwork.features.spec import ViewSpec
+Upstream = Mapping[str, Sequence[str]]
+"""Node name to the names of the nodes it reads, from an endpoint's compiled DAG
+(a function's parameters, a feature's view)."""
 
 
 class NodeKind(StrEnum):
@@ -122,30 +123,6 @@ class Lineage:
         """The latest sync run behind a ``feature_view → store`` edge."""
         return self.sync_runs.get((edge.source.name, edge.target.name))
 
-    def to_dot(self) -> str:
-        """The graph in Graphviz DOT (``dot -Tsvg``)."""
-        from groundwork.catalog.lineage_render import to_dot
-
-        return to_dot(self)
-
-    def to_mermaid(self) -> str:
-        """The graph as a Mermaid flowchart (renders in GitHub Markdown)."""
-        from groundwork.catalog.lineage_render import to_mermaid
-
-        return to_mermaid(self)
-
-    def to_tree(self) -> Tree:
-        """The graph as a :class:`rich.tree.Tree` rooted at the endpoint."""
-        from groundwork.catalog.lineage_render import to_tree
-
-        return to_tree(self)
-
-    def to_text(self, width: int = 100) -> str:
-        """The tree of :meth:`to_tree` as plain text."""
-        from groundwork.catalog.lineage_render import to_text
-
-        return to_text(self, width=width)
-
 
 _KIND_ORDER = {kind: position for position, kind in enumerate(NodeKind)}
 
@@ -187,8 +164,7 @@ def job_edges(
 
 def build_lineage(
     endpoint: EndpointRecord,
-    functions: Mapping[str, FunctionRecord],
-    views: Mapping[str, ViewSpec],
+    upstream: Upstream,
     declared: Iterable[LineageEdge] = (),
     sync_runs: Iterable[SyncRun] = (),
 ) -> Lineage:
@@ -196,8 +172,10 @@ def build_lineage(
 
     Args:
         endpoint: The endpoint.
-        functions: Registered functions by name (at least the endpoint's).
-        views: Registered feature views by name (at least the endpoint's).
+        upstream: Node name to the names of the nodes it reads, from the
+            endpoint's compiled DAG (``EndpointGraph.upstream`` in ``groundwork.dag``);
+            empty when the DAG is not at hand, which leaves out the edges between
+            functions and from functions to views.
         declared: Declared edges (view → job, job → dataset, …); those not
             reachable from the endpoint are left out.
         sync_runs: Sync runs; the latest per view and store becomes a
@@ -207,7 +185,7 @@ def build_lineage(
         The graph, with only nodes reachable from the endpoint.
     """
     root = Node(NodeKind.ENDPOINT, endpoint.name)
-    edges = set(_definition_edges(root, endpoint, functions, views))
+    edges = set(_definition_edges(root, endpoint, upstream))
     latest = _latest_runs(sync_runs, set(endpoint.feature_views))
     edges.update(
         LineageEdge(Node(NodeKind.FEATURE_VIEW, view), Node(NodeKind.STORE, store))
@@ -223,33 +201,23 @@ def build_lineage(
 
 
 def _definition_edges(
-    root: Node,
-    endpoint: EndpointRecord,
-    functions: Mapping[str, FunctionRecord],
-    views: Mapping[str, ViewSpec],
-) -> Iterable[LineageEdge]:
-    """Edges derived from names: endpoint → functions → other functions and views."""
-    own_functions = [functions[name] for name in endpoint.functions if name in functions]
-    function_names = {function.name for function in own_functions}
-    view_of_feature = {
-        feature.name: view_name
-        for view_name in endpoint.feature_views
-        if view_name in views
-        for feature in views[view_name].features
-    }
+    root: Node, endpoint: EndpointRecord, upstream: Upstream
+) -> list[LineageEdge]:
+    """Edges of the compiled DAG: endpoint → functions → other functions and views."""
+    function_names = set(endpoint.functions)
+    views = set(endpoint.feature_views)
     used_functions: set[str] = set()
     read_views: set[str] = set()
     edges = []
-    for function in own_functions:
-        node = Node(NodeKind.FUNCTION, function.name)
-        for parameter in function.parameters:
-            if parameter in function_names and parameter != function.name:
-                used_functions.add(parameter)
-                edges.append(LineageEdge(node, Node(NodeKind.FUNCTION, parameter)))
-            elif parameter in view_of_feature:
-                read_views.add(view_of_feature[parameter])
-                target = Node(NodeKind.FEATURE_VIEW, view_of_feature[parameter])
-                edges.append(LineageEdge(node, target))
+    for name in endpoint.functions:
+        node = Node(NodeKind.FUNCTION, name)
+        for dependency in upstream.get(name, ()):
+            if dependency in function_names and dependency != name:
+                used_functions.add(dependency)
+                edges.append(LineageEdge(node, Node(NodeKind.FUNCTION, dependency)))
+            elif (view := _view_of_feature(dependency, upstream, views)) is not None:
+                read_views.add(view)
+                edges.append(LineageEdge(node, Node(NodeKind.FEATURE_VIEW, view)))
     edges.extend(
         LineageEdge(root, Node(NodeKind.FUNCTION, name))
         for name in sorted(function_names - used_functions)
@@ -260,6 +228,14 @@ def _definition_edges(
         if name not in read_views
     )
     return edges
+
+
+def _view_of_feature(name: str, upstream: Upstream, views: set[str]) -> str | None:
+    """The view a feature node belongs to (its one upstream node), or ``None`` for other nodes."""
+    sources = tuple(upstream.get(name, ()))
+    if len(sources) == 1 and sources[0] in views and name not in views:
+        return sources[0]
+    return None
 
 
 def _latest_runs(runs: Iterable[SyncRun], views: set[str]) -> dict[tuple[str, str], SyncRun]:

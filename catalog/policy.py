@@ -14,11 +14,20 @@ the REST layer enforces it on the request inputs (:meth:`Decision.violations`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fnmatch import fnmatchcase
-from types import MappingProxyType
+
+from groundwork.catalog.entity_filters import (
+    EntityValue,
+    bind_entity_filter,
+    format_entity_filter,
+    grant_filter,
+)
+from groundwork.catalog.validation import require_member, require_name
+from groundwork.errors import InvalidInput
 
 
 class Privilege(StrEnum):
@@ -56,12 +65,7 @@ class GranteeKind(StrEnum):
 WILDCARD = "*"
 """The pattern that matches every object name."""
 
-CLAIM_PREFIX = "$claims."
-"""Prefix of an entity-filter value bound to the caller's claim of that name."""
-
-EntityValue = int | str
-"""The value of an entity key (``user_id`` 42, ``city`` ``"Lisbon"``)."""
-
+_PATTERN = re.compile(r"[A-Za-z0-9_.@:*?\[\]!-]{1,200}")
 
 @dataclass(frozen=True, slots=True)
 class Principal:
@@ -243,42 +247,33 @@ def authorize(
     return Decision(True, reason, grant, constraint)
 
 
-def claim_reference(value: EntityValue) -> str | None:
-    """The claim a filter value refers to (``"$claims.user_id"`` → ``user_id``), if any."""
-    if isinstance(value, str) and value.startswith(CLAIM_PREFIX):
-        return value[len(CLAIM_PREFIX):]
-    return None
+def checked_grant(
+    grantee: str,
+    privilege: Privilege | str,
+    object_type: ObjectType | str,
+    pattern: str,
+    grantee_kind: GranteeKind | str,
+    entity_filter: Mapping[str, EntityValue] | None = None,
+) -> Grant:
+    """A :class:`Grant` from raw arguments (enums may be given as their text values).
 
-
-def bind_entity_filter(
-    entity_filter: Mapping[str, EntityValue] | None, claims: Mapping[str, EntityValue]
-) -> tuple[Mapping[str, EntityValue] | None, list[str]]:
-    """Replace ``$claims.<key>`` values of a filter with the caller's claims.
-
-    Returns:
-        The bound filter (``None`` for no filter) and the claims it refers to
-        that the caller lacks (when any are missing, the filter is unusable).
+    Raises:
+        InvalidInput: naming the first invalid argument.
     """
-    if not entity_filter:
-        return None, []
-    bound: dict[str, EntityValue] = {}
-    missing = []
-    for name, value in entity_filter.items():
-        claim = claim_reference(value)
-        if claim is None:
-            bound[name] = value
-        elif claim in claims:
-            bound[name] = claims[claim]
-        else:
-            missing.append(claim)
-    return MappingProxyType(bound), missing
-
-
-def format_entity_filter(entity_filter: Mapping[str, EntityValue]) -> str:
-    """``user_id=42, city='Lisbon'``: an entity filter for reasons and listings."""
-    return ", ".join(
-        f"{name}={value}" if claim_reference(value) else f"{name}={value!r}"
-        for name, value in entity_filter.items()
+    if not _PATTERN.fullmatch(pattern):
+        raise InvalidInput(
+            f"invalid pattern {pattern!r}: an object name, an fnmatch pattern or *",
+            field="pattern",
+        )
+    kind = require_member(GranteeKind, grantee_kind, "grantee_kind")
+    require_name(grantee, str(kind))
+    return Grant(
+        grantee=grantee,
+        grantee_kind=kind,
+        privilege=require_member(Privilege, privilege, "privilege"),
+        object_type=require_member(ObjectType, object_type, "object_type"),
+        pattern=pattern,
+        entity_filter=grant_filter(entity_filter),
     )
 
 

@@ -10,13 +10,17 @@ hash is enough: there is nothing to brute-force.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from groundwork.errors import NotAuthenticated
+from groundwork.catalog.policy import Principal
+from groundwork.catalog.validation import to_utc
+from groundwork.errors import InvalidInput, NotAuthenticated
 
 PREFIX = "gw"
 """First part of every token, so leaked tokens are easy to recognise and scan for."""
@@ -53,6 +57,50 @@ class IssuedToken:
 
     def __repr__(self) -> str:
         return f"IssuedToken(token_id={self.token_id!r}, token='***')"
+
+
+@dataclass(frozen=True, slots=True)
+class AuthenticatedToken:
+    """A token that passed every check, with the principal it stands for.
+
+    Attributes:
+        principal: The caller, with its groups and the token's entity filter.
+        token_id: The public id of the token used.
+        expires_at: When the token stops working; ``None`` when it never expires.
+    """
+
+    principal: Principal
+    token_id: str
+    expires_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    """A token as administrators see it: never its secret nor its hash.
+
+    Attributes:
+        token_id: Public id of the token (``gw_<token_id>_…``), used to revoke it.
+        principal: Name of the principal it authenticates.
+        description: What the token is for.
+        created_at: When it was issued.
+        expires_at: When it stops working; ``None`` for never.
+        revoked_at: When it was revoked; ``None`` while not revoked.
+        last_used_at: When it was last used (to the minute); ``None`` if never.
+        entity_filter: Entity keys (claims) the bearer is bound to, if any.
+    """
+
+    token_id: str
+    principal: str
+    description: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    entity_filter: Mapping[str, int | str] | None = None
+
+    def is_active(self, now: dt.datetime) -> bool:
+        """Whether the token still works at ``now`` (not revoked, not expired)."""
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
 
 def new_token() -> IssuedToken:
@@ -92,3 +140,38 @@ def parse_token(token: str | None) -> ParsedToken:
 def hash_matches(token: str, stored_hash: str) -> bool:
     """Whether ``token`` hashes to ``stored_hash``, compared in constant time."""
     return hmac.compare_digest(token_hash(token), stored_hash)
+
+
+def checked_expiry(expires_at: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
+    """Return a new token's expiry time in UTC, refusing naive or past ones.
+
+    Raises:
+        InvalidInput: when ``expires_at`` has no time zone or is not in the future.
+    """
+    expires_at = to_utc(expires_at, "expires_at")
+    if expires_at is not None and expires_at <= now:
+        raise InvalidInput(
+            f"expires_at {expires_at.isoformat()} is in the past", field="expires_at"
+        )
+    return expires_at
+
+
+def check_usable(
+    *,
+    revoked_at: dt.datetime | None,
+    expires_at: dt.datetime | None,
+    principal: str,
+    disabled: bool,
+    now: dt.datetime,
+) -> None:
+    """Refuse a revoked or expired token and the token of a disabled principal.
+
+    Raises:
+        NotAuthenticated: naming which of these applies.
+    """
+    if revoked_at is not None:
+        raise NotAuthenticated("bearer token was revoked", reason="revoked")
+    if expires_at is not None and expires_at <= now:
+        raise NotAuthenticated("bearer token has expired", reason="expired")
+    if disabled:
+        raise NotAuthenticated(f"principal {principal!r} is disabled", reason="disabled")

@@ -20,6 +20,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
+from groundwork.catalog import render
 from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege, Securable
 from groundwork.catalog.store import Catalog
 from groundwork.dag.serving import ServingContext, bearer_token, new_trace_id
@@ -245,11 +246,13 @@ def audit(
 def lineage(request: Request, endpoint: str,
             format: Literal["json", "dot", "mermaid"] = "json") -> Response:  # noqa: A002
     """What an endpoint runs and reads, down to raw datasets and online stores."""
-    graph = _catalog(request).lineage(endpoint)
+    served = request.app.state.serving.endpoints.get(endpoint)
+    upstream = served.plan.graph.upstream if served is not None else {}
+    graph = _catalog(request).lineage(endpoint, upstream)
     if format == "dot":
-        return Response(graph.to_dot(), media_type="text/vnd.graphviz")
+        return Response(render.to_dot(graph), media_type="text/vnd.graphviz")
     if format == "mermaid":
-        return Response(graph.to_mermaid(), media_type="text/plain")
+        return Response(render.to_mermaid(graph), media_type="text/plain")
     return _json(graph)
 
 

@@ -86,6 +86,15 @@ class EndpointGraph:
     nodes: Mapping[str, Node]
     order: tuple[str, ...]
 
+    @property
+    def upstream(self) -> dict[str, tuple[str, ...]]:
+        """Each node's name to the names of the nodes it reads, in topological order.
+
+        A function's upstream nodes are its bound parameters, a feature's is its
+        lookup, a lookup's is its key: the edges of the graph as plain data.
+        """
+        return {name: self.nodes[name].dependencies for name in self.order}
+
 
 def _summary(function: Callable[..., Any]) -> str:
     return (inspect.getdoc(function) or "").split("\n\n")[0].replace("\n", " ")

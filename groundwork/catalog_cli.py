@@ -1,17 +1,18 @@
 """``groundwork`` commands that administer the catalog.
 
 Principals, groups, tokens, grants, the audit log and lineage, each a thin
-layer over one :class:`~groundwork.catalog.store.Catalog` method. The catalog is the one
-in the settings (``GROUNDWORK_CATALOG_URL``, else ``<state_dir>/catalog.db``);
-its schema is brought up to date first. Domain errors print one red line and
-exit with status 1. Wire them into the main app with :func:`add_catalog_commands`.
+layer over one :class:`~groundwork.catalog.store.Catalog` repository method. The catalog
+is the one in the settings (``GROUNDWORK_CATALOG_URL``, else ``<state_dir>/catalog.db``),
+opened with :func:`~groundwork.catalog.store.open_catalog` (its schema brought up to
+date first). Domain errors print one red line and exit with status 1. Wire them into
+the main app with :func:`add_catalog_commands`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated
@@ -21,16 +22,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Column, Table
 
-from groundwork.catalog.policy import (
-    GranteeKind,
-    ObjectType,
-    PrincipalKind,
-    Privilege,
-    format_entity_filter,
-)
-from groundwork.catalog.store import Catalog
+from groundwork.catalog import render
+from groundwork.catalog.entity_filters import format_entity_filter
+from groundwork.catalog.lineage import Upstream
+from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
+from groundwork.catalog.store import Catalog, open_catalog
+from groundwork.dag.graph import build_graph
+from groundwork.dag.spec import EndpointSpec
 from groundwork.errors import GroundworkError, InvalidInput
+from groundwork.features.spec import ViewSpec
 from groundwork.settings import Settings
+from groundwork.travel import TRAVEL_ENDPOINTS
 
 principal_app = typer.Typer(help="Users, services and agents.", no_args_is_help=True)
 group_app = typer.Typer(help="Group membership.", no_args_is_help=True)
@@ -51,15 +53,30 @@ class LineageFormat(StrEnum):
     MERMAID = "mermaid"
 
 
-def add_catalog_commands(app: typer.Typer) -> None:
-    """Add the catalog commands (``principal``, ``group``, ``token``, ``grant``, …) to ``app``."""
+def add_catalog_commands(
+    app: typer.Typer, endpoints: Sequence[EndpointSpec] = TRAVEL_ENDPOINTS
+) -> None:
+    """Add the catalog commands (``principal``, ``group``, ``token``, ``grant``, …) to ``app``.
+
+    Args:
+        app: The typer app to extend.
+        endpoints: The endpoint definitions ``lineage`` compiles to find the edges
+            between functions, features and views (those the server serves).
+    """
     app.add_typer(principal_app, name="principal")
     app.add_typer(group_app, name="group")
     app.add_typer(token_app, name="token")
     for name, command in (("grant", grant_command), ("revoke", revoke_command),
                           ("grants", grants_command), ("audit", audit_command),
-                          ("lineage", lineage_command)):
+                          ("lineage", lineage_command(endpoints))):
         app.command(name)(command)
+
+
+def catalog_app(endpoints: Sequence[EndpointSpec] = TRAVEL_ENDPOINTS) -> typer.Typer:
+    """The catalog commands on their own, ``lineage`` compiling ``endpoints``."""
+    app = typer.Typer(help="Administer the Groundwork catalog.", no_args_is_help=True)
+    add_catalog_commands(app, endpoints)
+    return app
 
 
 def _console() -> Console:
@@ -68,20 +85,17 @@ def _console() -> Console:
 
 
 @contextmanager
-def open_catalog() -> Iterator[Catalog]:
+def settings_catalog() -> Iterator[Catalog]:
     """The settings' catalog, migrated; a domain error becomes one red line and exit 1."""
     settings = Settings()
     if settings.catalog_url is None:
         settings.state_dir.mkdir(parents=True, exist_ok=True)
-    catalog = Catalog(settings.resolved_catalog_url)
     try:
-        catalog.create_schema()
-        yield catalog
+        with open_catalog(settings.resolved_catalog_url) as catalog:
+            yield catalog
     except GroundworkError as error:
         Console(stderr=True, highlight=False).print(f"[red]error:[/] {escape(error.message)}")
         raise typer.Exit(1) from None
-    finally:
-        catalog.dispose()
 
 
 def parse_duration(text: str) -> dt.timedelta:
@@ -139,16 +153,16 @@ def principal_create(
     groups: Annotated[list[str] | None, typer.Option("--group", help="Group (repeatable).")] = None,
 ) -> None:
     """Create a principal, optionally in some groups."""
-    with open_catalog() as catalog:
-        record = catalog.create_principal(name, kind, groups or ())
+    with settings_catalog() as catalog:
+        record = catalog.principals.create(name, kind, groups or ())
     _console().print(f"created {record.kind} {escape(record.name)}")
 
 
 @principal_app.command("list")
 def principal_list() -> None:
     """List principals with their groups."""
-    with open_catalog() as catalog:
-        principals = catalog.list_principals()
+    with settings_catalog() as catalog:
+        principals = catalog.principals.all()
     table = Table("name", "kind", "groups", "disabled", "created (UTC)")
     for record in principals:
         table.add_row(escape(record.name), record.kind, escape(", ".join(sorted(record.groups))),
@@ -162,34 +176,34 @@ def principal_disable(
     enable: Annotated[bool, typer.Option("--enable", help="Enable it again.")] = False,
 ) -> None:
     """Disable a principal: its tokens stop working at once (``--enable`` undoes it)."""
-    with open_catalog() as catalog:
-        catalog.set_principal_disabled(name, disabled=not enable)
+    with settings_catalog() as catalog:
+        catalog.principals.set_disabled(name, disabled=not enable)
     _console().print(f"{'enabled' if enable else 'disabled'} principal {escape(name)}")
 
 
 @group_app.command("add")
 def group_add(group: str, principals: list[str]) -> None:
     """Add principals to a group."""
-    with open_catalog() as catalog:
+    with settings_catalog() as catalog:
         for principal in principals:
-            catalog.add_to_group(principal, group)
+            catalog.principals.add_to_group(principal, group)
     _console().print(f"added {escape(', '.join(principals))} to group {escape(group)}")
 
 
 @group_app.command("remove")
 def group_remove(group: str, principals: list[str]) -> None:
     """Remove principals from a group."""
-    with open_catalog() as catalog:
+    with settings_catalog() as catalog:
         for principal in principals:
-            catalog.remove_from_group(principal, group)
+            catalog.principals.remove_from_group(principal, group)
     _console().print(f"removed {escape(', '.join(principals))} from group {escape(group)}")
 
 
 @group_app.command("list")
 def group_list() -> None:
     """List groups with their members and how many grants name them."""
-    with open_catalog() as catalog:
-        groups = catalog.list_groups()
+    with settings_catalog() as catalog:
+        groups = catalog.principals.groups()
     table = Table("group", "members", "grants")
     for record in groups:
         table.add_row(escape(record.name), escape(", ".join(record.members)), str(record.grants))
@@ -205,11 +219,11 @@ def token_create(
     description: Annotated[str, typer.Option(help="What the token is for.")] = "",
 ) -> None:
     """Issue a token and print it once, alone on stdout (details go to stderr)."""
-    with open_catalog() as catalog:
+    with settings_catalog() as catalog:
         expires_at = (None if expires_in is None
                       else dt.datetime.now(dt.UTC) + parse_duration(expires_in))
-        issued = catalog.issue_token(principal, expires_at=expires_at, description=description,
-                                     entity_filter=parse_entities(on_behalf_of))
+        issued = catalog.tokens.issue(principal, expires_at=expires_at, description=description,
+                                      entity_filter=parse_entities(on_behalf_of))
     typer.echo(issued.token)
     typer.echo(f"token id {issued.token_id} for {principal}, expires {_when(expires_at)}; "
                "store it now, it is not shown again", err=True)
@@ -218,8 +232,8 @@ def token_create(
 @token_app.command("revoke")
 def token_revoke(token_id: str) -> None:
     """Revoke a token by its id; it stops working at once."""
-    with open_catalog() as catalog:
-        catalog.revoke_token(token_id)
+    with settings_catalog() as catalog:
+        catalog.tokens.revoke(token_id)
     _console().print(f"revoked token {escape(token_id)}")
 
 
@@ -229,8 +243,8 @@ def token_list(
     active: Annotated[bool, typer.Option("--active", help="Hide revoked and expired.")] = False,
 ) -> None:
     """List tokens (ids and metadata; never the secrets)."""
-    with open_catalog() as catalog:
-        tokens = catalog.list_tokens(principal, include_inactive=not active)
+    with settings_catalog() as catalog:
+        tokens = catalog.tokens.all(principal, include_inactive=not active)
     now = dt.datetime.now(dt.UTC)
     table = Table("principal", "description", "expires", "last used", "state", "bound to",
                   title="tokens (UTC)")
@@ -258,9 +272,9 @@ def grant_command(
     Example: groundwork grant EXECUTE endpoint 'hotel_*' --to agents --group
     """
     kind = GranteeKind.GROUP if group else GranteeKind.PRINCIPAL
-    with open_catalog() as catalog:
-        granted = catalog.grant(grantee, privilege, object_type, pattern, grantee_kind=kind,
-                                entity_filter=parse_entities(where))
+    with settings_catalog() as catalog:
+        granted = catalog.grants.grant(grantee, privilege, object_type, pattern, grantee_kind=kind,
+                                       entity_filter=parse_entities(where))
     _console().print(f"granted {escape(str(granted))}")
 
 
@@ -273,8 +287,8 @@ def revoke_command(
 ) -> None:
     """Revoke a grant made with the same privilege, object type, pattern and grantee."""
     kind = GranteeKind.GROUP if group else GranteeKind.PRINCIPAL
-    with open_catalog() as catalog:
-        catalog.revoke_grant(grantee, privilege, object_type, pattern, grantee_kind=kind)
+    with settings_catalog() as catalog:
+        catalog.grants.revoke(grantee, privilege, object_type, pattern, grantee_kind=kind)
     _console().print(f"revoked {privilege} on {object_type} {escape(pattern)} from {kind} "
                      f"{escape(grantee)}")
 
@@ -285,8 +299,8 @@ def grants_command(
         "--object", help="Only grants covering this object name.")] = None,
 ) -> None:
     """List grants, oldest first."""
-    with open_catalog() as catalog:
-        grants = catalog.list_grants(grantee=grantee, object_name=object_name)
+    with settings_catalog() as catalog:
+        grants = catalog.grants.all(grantee=grantee, object_name=object_name)
     table = Table("grantee", "privilege", "object type", "pattern", "where")
     for grant in grants:
         where = format_entity_filter(grant.entity_filter) if grant.entity_filter else ""
@@ -306,8 +320,8 @@ def audit_command(
     cursor: Annotated[str | None, typer.Option(help="Next-page cursor printed before.")] = None,
 ) -> None:
     """Show audit events, newest first."""
-    with open_catalog() as catalog:
-        page = catalog.query_audit(
+    with settings_catalog() as catalog:
+        page = catalog.audit.query(
             principal=principal, object_type=object_type, object_name=object_name,
             allowed=allowed, since=None if since is None else parse_moment(since), limit=limit,
             cursor=cursor,
@@ -325,21 +339,43 @@ def audit_command(
         console.print(f"more: --cursor {page.next_cursor}")
 
 
-def lineage_command(
-    endpoint: str,
-    output_format: Annotated[LineageFormat, typer.Option("--format")] = LineageFormat.TEXT,
-) -> None:
-    """Show what an endpoint runs and reads, down to raw datasets and online stores."""
-    with open_catalog() as catalog:
-        lineage = catalog.lineage(endpoint)
-    if output_format is LineageFormat.DOT:
-        typer.echo(lineage.to_dot(), nl=False)
-    elif output_format is LineageFormat.MERMAID:
-        typer.echo(lineage.to_mermaid(), nl=False)
-    else:
-        _console().print(lineage.to_tree())
+def lineage_command(endpoints: Sequence[EndpointSpec]) -> Callable[..., None]:
+    """The ``lineage`` command over ``endpoints``' compiled DAGs."""
+
+    def lineage(
+        endpoint: str,
+        output_format: Annotated[LineageFormat, typer.Option("--format")] = LineageFormat.TEXT,
+    ) -> None:
+        """Show what an endpoint runs and reads, down to raw datasets and online stores."""
+        with settings_catalog() as catalog:
+            views = catalog.definitions.list_feature_views()
+            graph = catalog.lineage(endpoint, endpoint_upstream(endpoints, endpoint, views))
+        if output_format is LineageFormat.DOT:
+            typer.echo(render.to_dot(graph), nl=False)
+        elif output_format is LineageFormat.MERMAID:
+            typer.echo(render.to_mermaid(graph), nl=False)
+        else:
+            _console().print(render.to_tree(graph))
+
+    return lineage
 
 
-app = typer.Typer(help="Administer the Groundwork catalog.", no_args_is_help=True)
+def endpoint_upstream(
+    endpoints: Sequence[EndpointSpec], name: str, views: Sequence[ViewSpec]
+) -> Upstream:
+    """The upstream node names of each node of endpoint ``name``'s compiled DAG.
+
+    Empty when no definition has that name (the catalog then reports an
+    unknown endpoint, or draws a registered one without its function edges).
+
+    Raises:
+        DefinitionError: when the definition does not compile against ``views``.
+    """
+    for spec in endpoints:
+        if spec.name == name:
+            return build_graph(spec, {view.name: view for view in views}).upstream
+    return {}
+
+
+app = catalog_app()
 """The catalog commands on their own (tests and ``python -m``-style use)."""
-add_catalog_commands(app)

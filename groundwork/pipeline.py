@@ -15,10 +15,10 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
+from groundwork.catalog.definitions import EndpointRecord, FunctionRecord
 from groundwork.catalog.lineage import job_edges
 from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
-from groundwork.catalog.records import EndpointRecord, FunctionRecord, SyncStatus
-from groundwork.catalog.store import Catalog
+from groundwork.catalog.store import Catalog, open_catalog
 from groundwork.dag.runtime import compile_endpoints
 from groundwork.dag.spec import EndpointSpec
 from groundwork.errors import Conflict, FeatureViewNotFound, NotFound
@@ -26,10 +26,9 @@ from groundwork.features.jobs.runner import JOBS, SOURCES, run_jobs
 from groundwork.features.registry import load_view_specs
 from groundwork.features.sample_data import generate
 from groundwork.features.spark import spark_session
-from groundwork.features.spec import ViewSpec
 from groundwork.functions.travel import TRAVEL_FUNCTIONS
 from groundwork.settings import PRIMARY, Settings
-from groundwork.sync import spark_job
+from groundwork.sync.run import sync_with_spark
 from groundwork.sync.writer import SyncReport
 from groundwork.travel import TRAVEL_ENDPOINTS
 
@@ -117,42 +116,21 @@ def sync_views(
     unknown = [name for name in views or [] if name not in specs]
     if unknown:
         raise FeatureViewNotFound(f"unknown view(s) {', '.join(unknown)}", views=unknown)
-    catalog = Catalog(settings.resolved_catalog_url)
-    catalog.create_schema()
-    reports = []
-    try:
-        with nullcontext(spark) if spark is not None else spark_for(settings) as session:
-            for name in views or list(specs):
-                reports.append(_sync_one(
-                    settings, catalog, session, specs[name], store, full=full,
-                    progress=progress, partitions=partitions, batch_size=batch_size,
-                ))
-    finally:
-        catalog.dispose()
-    return reports
-
-
-def _sync_one(
-    settings: Settings, catalog: Catalog, spark: SparkSession, view: ViewSpec, store: str,
-    *, full: bool, progress: Callable[[str, int, int], None] | None,
-    partitions: int | None, batch_size: int | None,
-) -> SyncReport:
+    config = configs[store]
     key = settings.store_key(store)
-    since = None if full else catalog.last_watermark(view.name, key)
-    started = dt.datetime.now(dt.UTC)
-    report = spark_job.sync_view(
-        spark, view, settings.store_configs()[store], default_path=settings.online_db_path,
-        since=since, partitions=partitions, batch_size=batch_size,
-        progress=None if progress is None else partial(progress, view.name),
-    )
-    catalog.record_sync_run(
-        view=view.name, store=key, started_at=started, finished_at=dt.datetime.now(dt.UTC),
-        watermark=report.watermark, rows_read=report.rows_read,
-        rows_written=report.rows_written, rows_skipped=report.rows_skipped,
-        rows_failed=report.rows_failed,
-        status=SyncStatus.SUCCEEDED if report.ok else SyncStatus.FAILED,
-    )
-    return report
+    reports = []
+    with (
+        open_catalog(settings.resolved_catalog_url) as catalog,
+        nullcontext(spark) if spark is not None else spark_for(settings) as session,
+    ):
+        for name in views or list(specs):
+            reports.append(sync_with_spark(
+                session, specs[name], config, catalog.sync_history, store=key,
+                default_path=settings.online_db_path, full=full, partitions=partitions,
+                batch_size=batch_size,
+                progress=None if progress is None else partial(progress, name),
+            ))
+    return reports
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,35 +157,31 @@ def register(
     """Register views, functions and endpoints; create the demo agent and its token."""
     specs = load_view_specs(settings.feature_tables_location)
     compiled = compile_endpoints(endpoints, specs)
-    catalog = Catalog(settings.resolved_catalog_url)
-    catalog.create_schema()
-    try:
+    with open_catalog(settings.resolved_catalog_url) as catalog:
         for view in specs.values():
-            catalog.register_feature_view(view)
+            catalog.definitions.register_feature_view(view)
         for function in TRAVEL_FUNCTIONS:
-            catalog.register_function(FunctionRecord.from_callable(function))
+            catalog.definitions.register_function(FunctionRecord.from_callable(function))
         for endpoint in compiled.values():
-            catalog.register_endpoint(EndpointRecord(
+            catalog.definitions.register_endpoint(EndpointRecord(
                 name=endpoint.name, description=endpoint.description,
                 input_schema=endpoint.input_schema, output_schema=endpoint.output_schema,
                 feature_views=endpoint.views, functions=endpoint.functions,
             ))
-        catalog.record_lineage(job_edges(JOBS, SOURCES))
+        catalog.declared_lineage.record(job_edges(JOBS, SOURCES))
         token_file = _demo_token(settings, catalog) if demo_principal else None
-    finally:
-        catalog.dispose()
     return Registration(len(specs), len(TRAVEL_FUNCTIONS), len(compiled), token_file)
 
 
 def _demo_token(settings: Settings, catalog: Catalog) -> Path:
     try:
-        catalog.create_principal(DEMO_PRINCIPAL, PrincipalKind.AGENT)
-        catalog.grant(DEMO_PRINCIPAL, Privilege.EXECUTE, ObjectType.ENDPOINT, "*",
-                      grantee_kind=GranteeKind.PRINCIPAL)
+        catalog.principals.create(DEMO_PRINCIPAL, PrincipalKind.AGENT)
+        catalog.grants.grant(DEMO_PRINCIPAL, Privilege.EXECUTE, ObjectType.ENDPOINT, "*",
+                             grantee_kind=GranteeKind.PRINCIPAL)
     except Conflict:
         pass
-    issued = catalog.issue_token(DEMO_PRINCIPAL, description="travel planner demo",
-                                 expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
+    issued = catalog.tokens.issue(DEMO_PRINCIPAL, description="travel planner demo",
+                                  expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
     path = settings.demo_token_path
     path.touch(mode=0o600, exist_ok=True)
     path.write_text(issued.token + "\n")

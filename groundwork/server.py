@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
 from groundwork.catalog.access import AccessController
 from groundwork.catalog.audit import AuditSink
-from groundwork.catalog.store import Catalog
+from groundwork.catalog.store import Catalog, open_catalog
 from groundwork.dag.app import create_app
 from groundwork.dag.metrics import Metrics
 from groundwork.dag.runtime import compile_endpoints
@@ -51,10 +51,14 @@ def build_app(
         endpoints: Endpoint definitions to serve.
         views: Feature views by name (default: :func:`served_views`).
     """
-    catalog = Catalog(settings.resolved_catalog_url)  # one engine for start-up and serving
-    catalog.create_schema()
-    compiled = compile_endpoints(
-        endpoints, served_views(settings, catalog) if views is None else views)
+    opened = ExitStack()  # one engine for start-up and serving, disposed when serving ends
+    catalog = opened.enter_context(open_catalog(settings.resolved_catalog_url))
+    try:
+        compiled = compile_endpoints(
+            endpoints, served_views(settings, catalog) if views is None else views)
+    except BaseException:
+        opened.close()
+        raise
 
     @asynccontextmanager
     async def serving_context() -> AsyncIterator[ServingContext]:
@@ -72,7 +76,7 @@ def build_app(
             await audit.stop()
             for store in stores.values():
                 await store.close()
-            catalog.dispose()
+            opened.close()
 
     return create_app(compiled, serving_context)
 

@@ -24,30 +24,30 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, func, inspect, make_url, select, text
 
 from groundwork.catalog.audit import AuditEvent, AuditSink
-from groundwork.catalog.migrate import (
+from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
+from groundwork.catalog.store import Catalog
+from groundwork.catalog.store.migrate import (
     INITIAL_REVISION,
     alembic_config,
     current_revision,
     head_revision,
 )
-from groundwork.catalog.models import AuditEventRow, Base
-from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
-from groundwork.catalog.store import Catalog
+from groundwork.catalog.store.models import AuditEventRow, Base
 from groundwork.errors import Conflict, NotAuthenticated
+from tests.unit.catalog.store.test_administration import *  # noqa: F403
+from tests.unit.catalog.store.test_definitions import *  # noqa: F403
+from tests.unit.catalog.store.test_lineage import *  # noqa: F403
+from tests.unit.catalog.store.test_principals_and_grants import *  # noqa: F403
+from tests.unit.catalog.store.test_sync_runs import *  # noqa: F403
 
 # The unit scenarios, collected again in this module (see the module docstring).
 from tests.unit.catalog.test_access import *  # noqa: F403
-from tests.unit.catalog.test_administration import *  # noqa: F403
 from tests.unit.catalog.test_audit import *  # noqa: F403
-from tests.unit.catalog.test_definitions import *  # noqa: F403
 from tests.unit.catalog.test_entity_filters import *  # noqa: F403
-from tests.unit.catalog.test_lineage import *  # noqa: F403
-from tests.unit.catalog.test_principals_and_grants import *  # noqa: F403
-from tests.unit.catalog.test_sync_runs import *  # noqa: F403
 from tests.unit.catalog.test_tokens import *  # noqa: F403
 
 SCHEMA_BEFORE_MIGRATIONS = (
-    Path(__file__).parents[1] / "unit" / "catalog" / "data"
+    Path(__file__).parents[1] / "unit" / "catalog" / "store" / "data"
     / "schema_before_migrations.postgresql.sql"
 )
 

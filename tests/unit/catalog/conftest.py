@@ -1,4 +1,4 @@
-"""Fixtures of the catalog tests: a real SQLite catalog file per test."""
+"""Fixtures of the catalog tests: a real SQLite catalog file per test, a sample lineage."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from groundwork.catalog.store import Catalog
+from groundwork.catalog.lineage import Lineage, LineageEdge, build_lineage, job_edges
+from groundwork.catalog.store import Catalog, open_catalog
+from tests.unit.catalog.lineage_sample import HOTEL_OFFERS, JOBS, RUNS, SOURCES, UPSTREAM, node
 
 
 @pytest.fixture
@@ -19,7 +21,14 @@ def catalog_url(tmp_path: Path) -> str:
 @pytest.fixture
 def catalog(catalog_url: str) -> Iterator[Catalog]:
     """A catalog with its schema created, disposed after the test."""
-    catalog = Catalog(catalog_url)
-    catalog.create_schema()
-    yield catalog
-    catalog.dispose()
+    with open_catalog(catalog_url) as catalog:
+        yield catalog
+
+
+@pytest.fixture
+def lineage() -> Lineage:
+    """The lineage of the sample endpoint, with an unreachable declared edge."""
+    declared = [*job_edges(JOBS, SOURCES),
+                LineageEdge(node("feature_view", "other_view"),
+                            node("job", "groundwork.features.jobs.x"))]
+    return build_lineage(HOTEL_OFFERS, UPSTREAM, declared, RUNS)

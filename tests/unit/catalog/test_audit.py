@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func, select
 
 from groundwork.catalog.audit import AuditEvent, AuditSink
-from groundwork.catalog.models import AuditEventRow
 from groundwork.catalog.policy import ObjectType, Privilege
 from groundwork.catalog.store import Catalog
+from groundwork.catalog.store.models import AuditEventRow
 from groundwork.errors import InvalidInput
 
 

@@ -9,9 +9,9 @@ import time
 import pytest
 from sqlalchemy import select
 
-from groundwork.catalog.models import Base, TokenRow
 from groundwork.catalog.policy import PrincipalKind
 from groundwork.catalog.store import Catalog
+from groundwork.catalog.store.models import Base, TokenRow
 from groundwork.catalog.tokens import new_token, parse_token
 from groundwork.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 

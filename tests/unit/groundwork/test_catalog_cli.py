@@ -10,13 +10,15 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from groundwork.catalog.audit import AuditEvent
+from groundwork.catalog.definitions import EndpointRecord, FunctionRecord
 from groundwork.catalog.lineage import job_edges
 from groundwork.catalog.policy import GranteeKind, ObjectType, Privilege
-from groundwork.catalog.records import EndpointRecord, FunctionRecord, SyncStatus
 from groundwork.catalog.store import Catalog
-from groundwork.catalog_cli import app, parse_duration, parse_entities, parse_moment
+from groundwork.catalog_cli import catalog_app, parse_duration, parse_entities, parse_moment
+from groundwork.dag.spec import EndpointSpec, Input, Lookup
 from groundwork.errors import InvalidInput
 from groundwork.features.spec import FeatureSpec, ValueType, ViewSpec
+from groundwork.sync.state import SyncStatus
 
 
 @pytest.fixture
@@ -34,12 +36,24 @@ def build_prices() -> None:
 build_prices.__module__ = "groundwork.features.jobs.hotel_prices"
 
 
+def total_price(nightly_price: float | None, nights: int) -> float:
+    """Price of the stay."""
+    return (nightly_price or 0.0) * nights
+
+
+HOTEL_OFFERS = EndpointSpec(
+    "hotel_offers", "Offers.", (Input("hotel_id", int), Input("nights", int)),
+    (Lookup("hotel_prices", "hotel_id"),), (total_price,), ("total_price",),
+)
+"""The endpoint the lineage command compiles (its DAG gives the function → view edges)."""
+
+
 @pytest.fixture
 def invoke(state_dir: Path) -> Invoke:
     runner = CliRunner()
 
     def run(*arguments: str, input: str | None = None) -> Result:
-        return runner.invoke(app, list(arguments), input=input,
+        return runner.invoke(catalog_app((HOTEL_OFFERS,)), list(arguments), input=input,
                              env={"GROUNDWORK_STATE_DIR": str(state_dir), "COLUMNS": "200",
                                   "GROUNDWORK_CATALOG_URL": None})
 
@@ -167,7 +181,8 @@ def test_lineage_in_three_formats(invoke: Invoke, state_dir: Path) -> None:
                                      "    └── feature view hotel_prices"]
     assert "raw dataset prices" in text and "online store primary:sqlite" in text
     assert dot.startswith("digraph lineage {") and '-> "dataset:prices"' in dot
-    assert mermaid.startswith("flowchart LR") and "Spark job: groundwork.features.jobs.hotel_prices" in mermaid
+    assert mermaid.startswith("flowchart LR") and (
+        "Spark job: groundwork.features.jobs.hotel_prices" in mermaid)
 
 
 def test_parsers() -> None:

@@ -1,4 +1,8 @@
-"""The history of sync runs: what was synced where, and the watermarks they reached."""
+"""The sync-runs table: what was synced where, and the watermarks the runs reached.
+
+:class:`SyncRunRepository` satisfies :class:`groundwork.sync.state.SyncState`
+structurally, so a sync run records itself here without ``sync`` importing the catalog.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,23 @@ from collections.abc import Iterable
 
 from sqlalchemy import func, select
 
-from groundwork.catalog.database import CatalogBase, require_positive, to_utc
-from groundwork.catalog.models import SyncRunRow
-from groundwork.catalog.records import SyncRun, SyncStatus
+from groundwork.catalog.store.database import Database
+from groundwork.catalog.store.models import SyncRunRow
+from groundwork.catalog.validation import require_positive, to_utc
+from groundwork.sync.state import SyncRun, SyncStatus
 
 
-class OperationsCatalog(CatalogBase):
-    """The sync-run part of the catalog."""
+class SyncRunRepository:
+    """The ``sync_runs`` table.
 
-    def record_sync_run(
+    Args:
+        database: The catalog's database.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    def record(
         self,
         *,
         view: str,
@@ -59,12 +71,12 @@ class OperationsCatalog(CatalogBase):
             rows_skipped=rows_skipped,
             rows_failed=rows_failed,
         )
-        with self._transaction() as session:
+        with self._database.transaction() as session:
             session.add(row)
             session.flush()
             return _sync_run(row)
 
-    def sync_runs(
+    def recent(
         self, view: str | None = None, *, store: str | None = None, limit: int = 100
     ) -> list[SyncRun]:
         """The latest sync runs, newest first, optionally of one view and one store.
@@ -78,10 +90,10 @@ class OperationsCatalog(CatalogBase):
             query = query.where(SyncRunRow.view == view)
         if store is not None:
             query = query.where(SyncRunRow.store == store)
-        with self._transaction() as session:
+        with self._database.transaction() as session:
             return [_sync_run(row) for row in session.scalars(query.limit(limit))]
 
-    def latest_sync_runs(self, views: Iterable[str] | None = None) -> list[SyncRun]:
+    def latest(self, views: Iterable[str] | None = None) -> list[SyncRun]:
         """The latest run of each (view, store) pair, by view and store.
 
         Args:
@@ -105,7 +117,7 @@ class OperationsCatalog(CatalogBase):
             .where(latest.c.position == 1)
             .order_by(SyncRunRow.view, SyncRunRow.store)
         )
-        with self._transaction() as session:
+        with self._database.transaction() as session:
             return [_sync_run(row) for row in session.scalars(query)]
 
     def last_watermark(self, view: str, store: str) -> dt.datetime | None:
@@ -125,7 +137,7 @@ class OperationsCatalog(CatalogBase):
             .order_by(SyncRunRow.started_at.desc(), SyncRunRow.id.desc())
             .limit(1)
         )
-        with self._transaction() as session:
+        with self._database.transaction() as session:
             return session.scalar(query)
 
 

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from groundwork.catalog.records import SyncStatus
 from groundwork.catalog.store import Catalog
 from groundwork.errors import InvalidInput
+from groundwork.sync.state import SyncStatus
 
 START = dt.datetime(2030, 5, 1, 12, 0, tzinfo=dt.UTC)
 

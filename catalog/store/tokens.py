@@ -1,45 +1,51 @@
-"""Bearer tokens in the catalog: issuing, revoking and authenticating."""
+"""The tokens table: issuing, revoking and authenticating bearer tokens.
+
+The token format, its hash and the checks on a presented token are the rules
+of :mod:`groundwork.catalog.tokens`; this module stores and looks them up.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
-from types import MappingProxyType
 
 from sqlalchemy import select
 
-from groundwork.catalog.database import CatalogBase, to_utc
-from groundwork.catalog.models import PrincipalRow, TokenRow, utc_now
+from groundwork.catalog.entity_filters import frozen_filter, token_filter
 from groundwork.catalog.policy import Principal
-from groundwork.catalog.principals import groups_of, principal_row
-from groundwork.catalog.records import TokenRecord
-from groundwork.catalog.tokens import IssuedToken, hash_matches, new_token, parse_token, token_hash
-from groundwork.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from groundwork.catalog.store.database import Database
+from groundwork.catalog.store.models import PrincipalRow, TokenRow, utc_now
+from groundwork.catalog.store.principals import groups_of, principal_row
+from groundwork.catalog.tokens import (
+    AuthenticatedToken,
+    IssuedToken,
+    TokenRecord,
+    check_usable,
+    checked_expiry,
+    hash_matches,
+    new_token,
+    parse_token,
+    token_hash,
+)
+from groundwork.errors import Conflict, NotAuthenticated, NotFound
 
 LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
 """``last_used_at`` is rewritten at most this often per token, to keep reads read-only."""
 
 
-@dataclass(frozen=True, slots=True)
-class AuthenticatedToken:
-    """A token that passed every check, with the principal it stands for.
+class TokenRepository:
+    """The ``tokens`` table.
 
-    Attributes:
-        principal: The caller, with its groups and the token's entity filter.
-        token_id: The public id of the token used.
-        expires_at: When the token stops working; ``None`` when it never expires.
+    Every change tells the database's access listeners once it is committed.
+
+    Args:
+        database: The catalog's database.
     """
 
-    principal: Principal
-    token_id: str
-    expires_at: dt.datetime | None
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
-
-class TokenCatalog(CatalogBase):
-    """The token part of the catalog."""
-
-    def issue_token(
+    def issue(
         self,
         principal_name: str,
         *,
@@ -61,10 +67,10 @@ class TokenCatalog(CatalogBase):
             InvalidInput: when ``expires_at`` is naive or past, or the filter is invalid.
         """
         now = utc_now()
-        expires_at = _checked_expiry(expires_at, now)
-        filter_document = _entity_filter_document(entity_filter)
+        expires_at = checked_expiry(expires_at, now)
+        filter_document = token_filter(entity_filter)
         issued = new_token()
-        with self._transaction() as session:
+        with self._database.transaction() as session:
             principal = principal_row(session, principal_name)
             if principal.disabled:
                 raise Conflict(
@@ -81,26 +87,26 @@ class TokenCatalog(CatalogBase):
                     entity_filter=filter_document,
                 )
             )
-        self._access_changed()
+        self._database.access_changed()
         return issued
 
-    def revoke_token(self, token_id: str) -> None:
+    def revoke(self, token_id: str) -> None:
         """Revoke a token; it stops working at once.
 
         Raises:
             NotFound: when no token has this id.
             Conflict: when it is already revoked.
         """
-        with self._transaction() as session:
+        with self._database.transaction() as session:
             row = session.get(TokenRow, token_id)
             if row is None:
                 raise NotFound(f"no token with id {token_id!r}", token_id=token_id)
             if row.revoked_at is not None:
                 raise Conflict(f"token {token_id!r} is already revoked", token_id=token_id)
             row.revoked_at = utc_now()
-        self._access_changed()
+        self._database.access_changed()
 
-    def list_tokens(
+    def all(
         self, principal_name: str | None = None, *, include_inactive: bool = True
     ) -> list[TokenRecord]:
         """Tokens, newest first, without their secrets or hashes.
@@ -118,7 +124,7 @@ class TokenCatalog(CatalogBase):
             .order_by(TokenRow.created_at.desc(), TokenRow.id)
         )
         now = utc_now()
-        with self._transaction() as session:
+        with self._database.transaction() as session:
             if principal_name is not None:
                 owner = principal_row(session, principal_name)
                 query = query.where(TokenRow.principal_id == owner.id)
@@ -134,9 +140,9 @@ class TokenCatalog(CatalogBase):
             NotAuthenticated: when the token is missing, malformed, unknown,
                 expired or revoked, or its principal is disabled.
         """
-        return self.verify_token(token).principal
+        return self.verify(token).principal
 
-    def verify_token(self, token: str | None) -> AuthenticatedToken:
+    def verify(self, token: str | None) -> AuthenticatedToken:
         """Check a bearer token and return its principal and expiry.
 
         Records the use in ``last_used_at`` (at most once a minute per token).
@@ -147,7 +153,7 @@ class TokenCatalog(CatalogBase):
         """
         parsed = parse_token(token)
         now = utc_now()
-        with self._transaction() as session:
+        with self._database.transaction() as session:
             found = session.execute(
                 select(TokenRow, PrincipalRow)
                 .join(PrincipalRow, PrincipalRow.id == TokenRow.principal_id)
@@ -156,7 +162,8 @@ class TokenCatalog(CatalogBase):
             if found is None or not hash_matches(parsed.token, found[0].token_hash):
                 raise NotAuthenticated("unknown bearer token", reason="unknown")
             token_row, owner = found
-            _check_usable(token_row, owner, now)
+            check_usable(revoked_at=token_row.revoked_at, expires_at=token_row.expires_at,
+                         principal=owner.name, disabled=owner.disabled, now=now)
             _record_use(token_row, now)
             groups = groups_of(session, owner.id)
         principal = Principal(
@@ -164,7 +171,7 @@ class TokenCatalog(CatalogBase):
             name=owner.name,
             kind=owner.kind,
             groups=groups,
-            entity_filter=_frozen_filter(token_row.entity_filter),
+            entity_filter=frozen_filter(token_row.entity_filter),
         )
         return AuthenticatedToken(principal, token_row.id, token_row.expires_at)
 
@@ -179,7 +186,7 @@ def _token_record(row: TokenRow, principal: str) -> TokenRecord:
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,
         last_used_at=row.last_used_at,
-        entity_filter=_frozen_filter(row.entity_filter),
+        entity_filter=frozen_filter(row.entity_filter),
     )
 
 
@@ -187,58 +194,3 @@ def _record_use(token: TokenRow, now: dt.datetime) -> None:
     """Set ``last_used_at``, unless it was set less than a minute ago (saves a write)."""
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         token.last_used_at = now
-
-
-def _checked_expiry(expires_at: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
-    """Return the expiry time in UTC, refusing naive or past ones.
-
-    Raises:
-        InvalidInput: when ``expires_at`` has no time zone or is not in the future.
-    """
-    expires_at = to_utc(expires_at, "expires_at")
-    if expires_at is not None and expires_at <= now:
-        raise InvalidInput(
-            f"expires_at {expires_at.isoformat()} is in the past", field="expires_at"
-        )
-    return expires_at
-
-
-def _entity_filter_document(
-    entity_filter: Mapping[str, int | str] | None,
-) -> dict[str, int | str] | None:
-    """Validate an entity filter and return it as a plain JSON object.
-
-    Raises:
-        InvalidInput: when it is empty or a key or value has the wrong type.
-    """
-    if entity_filter is None:
-        return None
-    if not entity_filter:
-        raise InvalidInput("entity_filter must name at least one entity", field="entity_filter")
-    for key, value in entity_filter.items():
-        valid_value = isinstance(value, int | str) and not isinstance(value, bool)
-        if not isinstance(key, str) or not key or not valid_value:
-            raise InvalidInput(
-                f"entity_filter entry {key!r}: {value!r} must map a name to an int or str",
-                field="entity_filter",
-            )
-    return dict(entity_filter)
-
-
-def _frozen_filter(document: dict[str, int | str] | None) -> Mapping[str, int | str] | None:
-    """A read-only view of a token's entity filter."""
-    return None if document is None else MappingProxyType(dict(document))
-
-
-def _check_usable(token: TokenRow, principal: PrincipalRow, now: dt.datetime) -> None:
-    """Refuse revoked and expired tokens and disabled principals.
-
-    Raises:
-        NotAuthenticated: naming which of these applies.
-    """
-    if token.revoked_at is not None:
-        raise NotAuthenticated("bearer token was revoked", reason="revoked")
-    if token.expires_at is not None and token.expires_at <= now:
-        raise NotAuthenticated("bearer token has expired", reason="expired")
-    if principal.disabled:
-        raise NotAuthenticated(f"principal {principal.name!r} is disabled", reason="disabled")

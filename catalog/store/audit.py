@@ -1,4 +1,8 @@
-"""The audit log in the catalog: batches of events written, filtered pages read."""
+"""The audit-events table: batches of events written, filtered pages read.
+
+The events and the non-blocking sink that batches them are
+:mod:`groundwork.catalog.audit`; this module stores and queries them.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,24 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, and_, insert, or_, select
 
 from groundwork.catalog.audit import AuditEvent, AuditPage
-from groundwork.catalog.database import CatalogBase, require_member, require_positive, to_utc
-from groundwork.catalog.models import AuditEventRow
 from groundwork.catalog.policy import ObjectType, Privilege
+from groundwork.catalog.store.database import Database
+from groundwork.catalog.store.models import AuditEventRow
+from groundwork.catalog.validation import require_member, require_positive, to_utc
 from groundwork.errors import InvalidInput
 
 
-class AuditLogCatalog(CatalogBase):
-    """The audit-event part of the catalog."""
+class AuditRepository:
+    """The ``audit_events`` table.
 
-    def record_audit(self, events: Sequence[AuditEvent]) -> None:
+    Args:
+        database: The catalog's database.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    def record(self, events: Sequence[AuditEvent]) -> None:
         """Insert a batch of audit events in one transaction.
 
         Raises:
@@ -37,10 +49,10 @@ class AuditLogCatalog(CatalogBase):
              "trace_id": event.trace_id}
             for event in events
         ]  # plain dicts: dataclasses.asdict deep-copies and costs twice the insert
-        with self._transaction() as session:
+        with self._database.transaction() as session:
             session.execute(insert(AuditEventRow.__table__), rows)  # type: ignore[arg-type]
 
-    def audit_events(self, limit: int = 100, principal: str | None = None) -> list[AuditEvent]:
+    def latest(self, limit: int = 100, principal: str | None = None) -> list[AuditEvent]:
         """The latest audit events, newest first.
 
         Args:
@@ -54,10 +66,10 @@ class AuditLogCatalog(CatalogBase):
         query = select(AuditEventRow).order_by(AuditEventRow.ts.desc(), AuditEventRow.id.desc())
         if principal is not None:
             query = query.where(AuditEventRow.principal == principal)
-        with self._transaction() as session:
+        with self._database.transaction() as session:
             return [_audit_event(row) for row in session.scalars(query.limit(limit))]
 
-    def query_audit(
+    def query(
         self,
         *,
         principal: str | None = None,
@@ -103,7 +115,7 @@ class AuditLogCatalog(CatalogBase):
                 )
             )
         query = query.order_by(AuditEventRow.ts.desc(), AuditEventRow.id.desc()).limit(limit + 1)
-        with self._transaction() as session:
+        with self._database.transaction() as session:
             rows = list(session.scalars(query))
         next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
         return AuditPage([_audit_event(row) for row in rows[:limit]], next_cursor)

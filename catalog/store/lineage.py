@@ -1,4 +1,8 @@
-"""Lineage in the catalog: declared edges stored, an endpoint's graph assembled."""
+"""The lineage-edges table: edges declared at registration (view → job → raw datasets).
+
+The graph of an endpoint is assembled from these, the definitions, the sync
+runs and the endpoint's compiled DAG by :func:`groundwork.catalog.lineage.build_lineage`.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +10,26 @@ from collections.abc import Iterable
 
 from sqlalchemy import delete, select, tuple_
 
-from groundwork.catalog.definitions import DefinitionCatalog
-from groundwork.catalog.lineage import Lineage, LineageEdge, Node, build_lineage
-from groundwork.catalog.models import LineageEdgeRow, utc_now
-from groundwork.catalog.operations import OperationsCatalog
+from groundwork.catalog.lineage import LineageEdge, Node
+from groundwork.catalog.store.database import Database
+from groundwork.catalog.store.models import LineageEdgeRow, utc_now
 from groundwork.errors import InvalidInput
 
 MAX_NAME_LENGTH = 500
 """Longest node name a lineage edge may hold (dataset names may be URIs)."""
 
 
-class LineageCatalog(DefinitionCatalog, OperationsCatalog):
-    """The lineage part of the catalog (it reads definitions and sync runs too)."""
+class LineageRepository:
+    """The ``lineage_edges`` table.
 
-    def record_lineage(self, edges: Iterable[LineageEdge]) -> int:
+    Args:
+        database: The catalog's database.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    def record(self, edges: Iterable[LineageEdge]) -> int:
         """Declare lineage edges, replacing the earlier outgoing edges of their sources.
 
         For every node that is the source of an edge in ``edges``, its
@@ -44,7 +54,7 @@ class LineageCatalog(DefinitionCatalog, OperationsCatalog):
         if not sources:
             return 0
         now = utc_now()
-        with self._transaction() as session:
+        with self._database.transaction() as session:
             session.execute(
                 delete(LineageEdgeRow).where(
                     tuple_(LineageEdgeRow.source_kind, LineageEdgeRow.source_name).in_(sources)
@@ -62,7 +72,7 @@ class LineageCatalog(DefinitionCatalog, OperationsCatalog):
             )
         return len(unique)
 
-    def lineage_edges(self, source: Node | None = None) -> list[LineageEdge]:
+    def edges(self, source: Node | None = None) -> list[LineageEdge]:
         """Declared edges, optionally only those leaving ``source``."""
         query = select(LineageEdgeRow).order_by(LineageEdgeRow.id)
         if source is not None:
@@ -70,30 +80,13 @@ class LineageCatalog(DefinitionCatalog, OperationsCatalog):
                 LineageEdgeRow.source_kind == source.kind,
                 LineageEdgeRow.source_name == source.name,
             )
-        with self._transaction() as session:
+        with self._database.transaction() as session:
             return [
                 LineageEdge(
                     Node(row.source_kind, row.source_name), Node(row.target_kind, row.target_name)
                 )
                 for row in session.scalars(query)
             ]
-
-    def lineage(self, endpoint_name: str) -> Lineage:
-        """The lineage graph of an endpoint, with the last sync run of each view and store.
-
-        Raises:
-            EndpointNotFound: when no endpoint has this name.
-        """
-        endpoint = self.get_endpoint(endpoint_name)
-        functions = {function.name: function for function in self.list_functions()}
-        views = {view.name: view for view in self.list_feature_views()}
-        return build_lineage(
-            endpoint,
-            functions,
-            views,
-            declared=self.lineage_edges(),
-            sync_runs=self.latest_sync_runs(endpoint.feature_views),
-        )
 
 
 def _check_node(node: Node) -> None:

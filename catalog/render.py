@@ -1,4 +1,7 @@
-"""Renderings of a :class:`~groundwork.catalog.lineage.Lineage`: DOT, Mermaid, rich tree."""
+"""Renderings of a :class:`~groundwork.catalog.lineage.Lineage`: text, DOT, Mermaid, rich tree.
+
+The lineage graph is plain data; the CLI and the admin API call these to draw it.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from rich.markup import escape
 from rich.tree import Tree
 
 from groundwork.catalog.lineage import Lineage, LineageEdge, Node, NodeKind
-from groundwork.catalog.records import SyncRun
+from groundwork.sync.state import SyncRun
 
 KIND_LABELS = {
     NodeKind.ENDPOINT: "endpoint",

@@ -1,35 +1,43 @@
-"""Grants: what principals and groups may do; deciding is
- :func:`groundwork.catalog.policy.authorize`."""
+"""The grants table: what principals and groups may do.
+
+Deciding is :func:`groundwork.catalog.policy.authorize`; the arguments of a
+grant are checked by :func:`groundwork.catalog.policy.checked_grant`.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from fnmatch import fnmatchcase
-from types import MappingProxyType
 
 from sqlalchemy import and_, delete, or_, select
 
-from groundwork.catalog.database import CatalogBase, flush_or_conflict, require_member, require_name
-from groundwork.catalog.models import GrantRow, utc_now
+from groundwork.catalog.entity_filters import EntityValue, frozen_filter
 from groundwork.catalog.policy import (
-    EntityValue,
     Grant,
     GranteeKind,
     ObjectType,
     Principal,
     Privilege,
-    claim_reference,
+    checked_grant,
 )
-from groundwork.catalog.principals import principal_row
-from groundwork.errors import InvalidInput, NotFound
+from groundwork.catalog.store.database import Database, flush_or_conflict
+from groundwork.catalog.store.models import GrantRow, utc_now
+from groundwork.catalog.store.principals import principal_row
+from groundwork.catalog.validation import require_member
+from groundwork.errors import NotFound
 
-_PATTERN = re.compile(r"[A-Za-z0-9_.@:*?\[\]!-]{1,200}")
-_ENTITY_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 
+class GrantRepository:
+    """The ``grants`` table.
 
-class GrantCatalog(CatalogBase):
-    """The grant part of the catalog."""
+    Every change tells the database's access listeners once it is committed.
+
+    Args:
+        database: The catalog's database.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     def grant(
         self,
@@ -59,8 +67,8 @@ class GrantCatalog(CatalogBase):
                 the same grantee exists (with or without an entity filter).
             InvalidInput: when an argument is invalid.
         """
-        new = _grant(grantee, privilege, object_type, pattern, grantee_kind, entity_filter)
-        with self._transaction() as session:
+        new = checked_grant(grantee, privilege, object_type, pattern, grantee_kind, entity_filter)
+        with self._database.transaction() as session:
             if new.grantee_kind == GranteeKind.PRINCIPAL:
                 principal_row(session, new.grantee)
             session.add(
@@ -75,10 +83,10 @@ class GrantCatalog(CatalogBase):
                 )
             )
             flush_or_conflict(session, f"{new} is already granted", grant=str(new))
-        self._access_changed()
+        self._database.access_changed()
         return new
 
-    def revoke_grant(
+    def revoke(
         self,
         grantee: str,
         privilege: Privilege,
@@ -93,8 +101,8 @@ class GrantCatalog(CatalogBase):
             NotFound: when no such grant exists.
             InvalidInput: when an argument is invalid.
         """
-        old = _grant(grantee, privilege, object_type, pattern, grantee_kind)
-        with self._transaction() as session:
+        old = checked_grant(grantee, privilege, object_type, pattern, grantee_kind)
+        with self._database.transaction() as session:
             result = session.execute(
                 delete(GrantRow).where(
                     GrantRow.grantee == old.grantee,
@@ -106,9 +114,9 @@ class GrantCatalog(CatalogBase):
             )
             if not getattr(result, "rowcount", 0):
                 raise NotFound(f"no grant of {old}", grant=str(old))
-        self._access_changed()
+        self._database.access_changed()
 
-    def list_grants(
+    def all(
         self,
         *,
         grantee: str | None = None,
@@ -144,13 +152,13 @@ class GrantCatalog(CatalogBase):
             query = query.where(
                 GrantRow.privilege == require_member(Privilege, privilege, "privilege")
             )
-        with self._transaction() as session:
+        with self._database.transaction() as session:
             grants = [_to_grant(row) for row in session.scalars(query)]
         if object_name is None:
             return grants
         return [grant for grant in grants if fnmatchcase(object_name, grant.pattern)]
 
-    def grants_for(self, principal: Principal) -> list[Grant]:
+    def for_principal(self, principal: Principal) -> list[Grant]:
         """The grants that apply to ``principal``: its own and its groups', oldest first."""
         direct = and_(
             GrantRow.grantee_kind == GranteeKind.PRINCIPAL, GrantRow.grantee == principal.name
@@ -159,73 +167,8 @@ class GrantCatalog(CatalogBase):
             GrantRow.grantee_kind == GranteeKind.GROUP, GrantRow.grantee.in_(principal.groups)
         )
         query = select(GrantRow).where(or_(direct, via_group)).order_by(GrantRow.id)
-        with self._transaction() as session:
+        with self._database.transaction() as session:
             return [_to_grant(row) for row in session.scalars(query)]
-
-
-def _grant(
-    grantee: str,
-    privilege: Privilege | str,
-    object_type: ObjectType | str,
-    pattern: str,
-    grantee_kind: GranteeKind | str,
-    entity_filter: Mapping[str, EntityValue] | None = None,
-) -> Grant:
-    """Validate grant arguments (enums may be given as their text values).
-
-    Raises:
-        InvalidInput: naming the first invalid argument.
-    """
-    if not _PATTERN.fullmatch(pattern):
-        raise InvalidInput(
-            f"invalid pattern {pattern!r}: an object name, an fnmatch pattern or *",
-            field="pattern",
-        )
-    kind = require_member(GranteeKind, grantee_kind, "grantee_kind")
-    require_name(grantee, str(kind))
-    return Grant(
-        grantee=grantee,
-        grantee_kind=kind,
-        privilege=require_member(Privilege, privilege, "privilege"),
-        object_type=require_member(ObjectType, object_type, "object_type"),
-        pattern=pattern,
-        entity_filter=_checked_filter(entity_filter),
-    )
-
-
-def _checked_filter(
-    entity_filter: Mapping[str, EntityValue] | None,
-) -> Mapping[str, EntityValue] | None:
-    """A grant's entity filter, validated and read-only.
-
-    Raises:
-        InvalidInput: when it is empty, a key is not an identifier, a value is
-            neither an int nor a str, or a ``$`` value is not ``$claims.<key>``.
-    """
-    if entity_filter is None:
-        return None
-    if not entity_filter:
-        raise InvalidInput("entity_filter must name at least one entity", field="entity_filter")
-    for name, value in entity_filter.items():
-        if not _valid_filter_entry(name, value):
-            raise InvalidInput(
-                f"entity_filter entry {name!r}: {value!r} must map an entity key to an int, "
-                "a str or $claims.<key>",
-                field="entity_filter",
-            )
-    return MappingProxyType(dict(entity_filter))
-
-
-def _valid_filter_entry(name: object, value: object) -> bool:
-    """Whether ``name: value`` is a valid entity-filter entry."""
-    if not isinstance(name, str) or not _ENTITY_KEY.fullmatch(name):
-        return False
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        return False
-    if isinstance(value, str) and value.startswith("$"):
-        claim = claim_reference(value)
-        return claim is not None and _ENTITY_KEY.fullmatch(claim) is not None
-    return True
 
 
 def _to_grant(row: GrantRow) -> Grant:
@@ -236,5 +179,5 @@ def _to_grant(row: GrantRow) -> Grant:
         privilege=row.privilege,
         object_type=row.object_type,
         pattern=row.pattern,
-        entity_filter=None if row.entity_filter is None else MappingProxyType(row.entity_filter),
+        entity_filter=frozen_filter(row.entity_filter),
     )

@@ -13,7 +13,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, text
 
-from groundwork.catalog.migrate import (
+from groundwork.catalog.policy import PrincipalKind
+from groundwork.catalog.store import Catalog
+from groundwork.catalog.store.migrate import (
     INITIAL_REVISION,
     MIGRATIONS_DIR,
     CatalogSchemaError,
@@ -22,9 +24,7 @@ from groundwork.catalog.migrate import (
     head_revision,
     upgrade,
 )
-from groundwork.catalog.models import Base
-from groundwork.catalog.policy import PrincipalKind
-from groundwork.catalog.store import Catalog
+from groundwork.catalog.store.models import Base
 
 DATA = Path(__file__).parent / "data"
 SCHEMA_BEFORE_MIGRATIONS = DATA / "schema_before_migrations.sqlite.sql"

@@ -1,6 +1,6 @@
 """Alembic environment of the catalog.
 
-Groundwork runs migrations through :mod:`groundwork.catalog.migrate`, which hands over an
+Groundwork runs migrations through :mod:`groundwork.catalog.store.migrate`, which hands over an
 open connection (already holding the migration lock) in
 ``config.attributes["connection"]``. Given only ``sqlalchemy.url`` instead,
 this environment opens its own connection. Offline (SQL script) mode is not
@@ -12,7 +12,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
-from groundwork.catalog.models import Base
+from groundwork.catalog.store.models import Base
 
 
 def _configure_and_run(connection: Connection) -> None:
@@ -28,7 +28,7 @@ def _configure_and_run(connection: Connection) -> None:
 
 
 def run_migrations() -> None:
-    """Migrate the connection handed over by :mod:`groundwork.catalog.migrate` (or the URL)."""
+    """Migrate the connection handed over by :mod:`~groundwork.catalog.store.migrate` or the URL."""
     if context.is_offline_mode():
         raise RuntimeError("the catalog does not support offline migrations")
     connection = context.config.attributes.get("connection")

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from groundwork.catalog.records import EndpointRecord, FunctionRecord
+from groundwork.catalog.definitions import EndpointRecord, FunctionRecord
 from groundwork.catalog.store import Catalog
 from groundwork.errors import (
     DefinitionError,

@@ -1,6 +1,6 @@
 """Schema migrations of the catalog, run from code with Alembic.
 
-The revisions live in ``catalog/migrations/versions`` and ship with the
+The revisions live in ``catalog/store/migrations/versions`` and ship with the
 package, so an installed Groundwork migrates its database without any
 ``alembic.ini``. :func:`upgrade` (what :meth:`Catalog.create_schema` calls)
 brings a database to the newest revision and is safe to call at every start:
@@ -13,10 +13,10 @@ brings a database to the newest revision and is safe to call at every start:
 - concurrent callers serialise on a lock (``pg_advisory_xact_lock`` on
   PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so only one of them migrates.
 
-To write a revision after changing :mod:`groundwork.catalog.models`, upgrade a scratch
+To write a revision after changing :mod:`groundwork.catalog.store.models`, upgrade a scratch
 database and autogenerate against it, then review the generated file::
 
-    from groundwork.catalog.migrate import new_revision, upgrade
+    from groundwork.catalog.store.migrate import new_revision, upgrade
     upgrade(create_engine("sqlite:////tmp/scratch.db"))
     new_revision("sqlite:////tmp/scratch.db", "add grant comments")
 """

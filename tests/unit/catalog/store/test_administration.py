@@ -9,7 +9,7 @@ import pytest
 
 from groundwork.catalog.audit import AuditEvent
 from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
-from groundwork.catalog.records import GroupRecord
+from groundwork.catalog.principals import GroupRecord
 from groundwork.catalog.store import Catalog
 from groundwork.catalog.tokens import token_hash
 from groundwork.errors import InvalidInput, NotAuthenticated, NotFound

@@ -1,9 +1,9 @@
 """Initial schema: definitions, principals, groups, tokens, grants, audit events, sync runs.
 
 This is exactly the schema ``Base.metadata.create_all`` produced before the
-catalog had migrations; :func:`groundwork.catalog.migrate.upgrade` stamps such databases
+catalog had migrations; :func:`groundwork.catalog.store.migrate.upgrade` stamps such databases
 with this revision. The types are spelled out here rather than imported from
-:mod:`groundwork.catalog.models`, so later model changes cannot alter this revision.
+:mod:`groundwork.catalog.store.models`, so later model changes cannot alter this revision.
 
 Revision ID: 0001
 Revises:

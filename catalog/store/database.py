@@ -1,29 +1,22 @@
-"""The engine, sessions and change notifications shared by every part of the catalog."""
+"""The engine, sessions and change notifications shared by every repository of the catalog."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from groundwork.catalog.migrate import upgrade
-from groundwork.errors import Conflict, InvalidInput
-
-MemberType = TypeVar("MemberType", bound=StrEnum)
-
-_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@:-]{0,199}")
+from groundwork.catalog.store.migrate import upgrade
+from groundwork.errors import Conflict
 
 
-class CatalogBase:
-    """Owns the SQLAlchemy engine; the parts of :class:`~groundwork.catalog.store.Catalog` use it.
+class Database:
+    """Owns the SQLAlchemy engine; every repository of the catalog works through it.
 
     Args:
         url: SQLAlchemy URL, e.g. ``sqlite:///state/catalog.db`` or
@@ -51,7 +44,7 @@ class CatalogBase:
 
         Creates the schema in an empty database, stamps and upgrades one made
         by ``metadata.create_all`` before migrations existed, and does nothing
-        (one read) when it is current. See :func:`groundwork.catalog.migrate.upgrade`.
+        (one read) when it is current. See :func:`groundwork.catalog.store.migrate.upgrade`.
 
         Raises:
             CatalogSchemaError: when the database was migrated by a newer Groundwork.
@@ -70,13 +63,13 @@ class CatalogBase:
         """
         self._access_listeners.append(listener)
 
-    def _access_changed(self) -> None:
-        """Tell every listener that access data changed."""
+    def access_changed(self) -> None:
+        """Tell every listener that access data changed (after the change committed)."""
         for listener in self._access_listeners:
             listener()
 
     @contextmanager
-    def _transaction(self) -> Iterator[Session]:
+    def transaction(self) -> Iterator[Session]:
         """A session whose transaction commits on success and rolls back on error."""
         with self._sessions.begin() as session:
             yield session
@@ -92,65 +85,6 @@ def flush_or_conflict(session: Session, message: str, **details: Any) -> None:
         session.flush()
     except IntegrityError as error:
         raise Conflict(message, **details) from error
-
-
-def require_name(value: str, what: str) -> str:
-    """Check that ``value`` is a usable object name and return it.
-
-    Raises:
-        InvalidInput: when the name is empty, too long or holds unusual characters.
-    """
-    if not _NAME_PATTERN.fullmatch(value):
-        raise InvalidInput(
-            f"invalid {what} name {value!r}: use letters, digits and _ . @ : - "
-            "(at most 200, starting with a letter or digit)",
-            field=what,
-        )
-    return value
-
-
-def require_member(enum_class: type[MemberType], value: str, field: str) -> MemberType:
-    """Coerce ``value`` (a member or its text value) into ``enum_class``.
-
-    Raises:
-        InvalidInput: when it is not one of the enum's values.
-    """
-    try:
-        return enum_class(value)
-    except ValueError:
-        allowed = ", ".join(member.value for member in enum_class)
-        raise InvalidInput(f"invalid {field} {value!r}; use {allowed}", field=field) from None
-
-
-def require_positive(limit: int) -> None:
-    """Check that a page size is at least 1.
-
-    Raises:
-        InvalidInput: when ``limit`` is below 1.
-    """
-    if limit < 1:
-        raise InvalidInput(f"limit must be at least 1, not {limit}", field="limit")
-
-
-@overload
-def to_utc(value: dt.datetime, field: str) -> dt.datetime: ...
-@overload
-def to_utc(value: None, field: str) -> None: ...
-@overload
-def to_utc(value: dt.datetime | None, field: str) -> dt.datetime | None: ...
-
-
-def to_utc(value: dt.datetime | None, field: str) -> dt.datetime | None:
-    """Return ``value`` in UTC, refusing naive datetimes (their meaning depends on the machine).
-
-    Raises:
-        InvalidInput: when ``value`` has no time zone.
-    """
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        raise InvalidInput(f"{field} must be a timezone-aware datetime", field=field)
-    return value.astimezone(dt.UTC)
 
 
 def _configure_sqlite_connection(connection: Any, record: Any) -> None:

@@ -33,7 +33,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from groundwork.catalog.lineage import NodeKind
 from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
-from groundwork.catalog.records import SyncStatus
+from groundwork.sync.state import SyncStatus
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -1,0 +1,126 @@
+"""Entity filters: which entities a grant or a token lets a caller ask about.
+
+A token's filter holds the caller's claims, fixed entity keys
+(``{"user_id": 42}``: an agent acting for user 42). A grant's filter maps an
+entity key to a fixed value (``{"city": "Lisbon"}``) or to one of the caller's
+claims (``{"user_id": "$claims.user_id"}``). :func:`bind_entity_filter` turns a
+grant's filter into the constraint of one caller; the ``*_filter`` functions
+check a filter before it is stored and return it read-only. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from groundwork.errors import InvalidInput
+
+CLAIM_PREFIX = "$claims."
+"""Prefix of an entity-filter value bound to the caller's claim of that name."""
+
+EntityValue = int | str
+"""The value of an entity key (``user_id`` 42, ``city`` ``"Lisbon"``)."""
+
+_ENTITY_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
+
+
+def claim_reference(value: EntityValue) -> str | None:
+    """The claim a filter value refers to (``"$claims.user_id"`` → ``user_id``), if any."""
+    if isinstance(value, str) and value.startswith(CLAIM_PREFIX):
+        return value[len(CLAIM_PREFIX):]
+    return None
+
+
+def bind_entity_filter(
+    entity_filter: Mapping[str, EntityValue] | None, claims: Mapping[str, EntityValue]
+) -> tuple[Mapping[str, EntityValue] | None, list[str]]:
+    """Replace ``$claims.<key>`` values of a filter with the caller's claims.
+
+    Returns:
+        The bound filter (``None`` for no filter) and the claims it refers to
+        that the caller lacks (when any are missing, the filter is unusable).
+    """
+    if not entity_filter:
+        return None, []
+    bound: dict[str, EntityValue] = {}
+    missing = []
+    for name, value in entity_filter.items():
+        claim = claim_reference(value)
+        if claim is None:
+            bound[name] = value
+        elif claim in claims:
+            bound[name] = claims[claim]
+        else:
+            missing.append(claim)
+    return MappingProxyType(bound), missing
+
+
+def format_entity_filter(entity_filter: Mapping[str, EntityValue]) -> str:
+    """``user_id=42, city='Lisbon'``: an entity filter for reasons and listings."""
+    return ", ".join(
+        f"{name}={value}" if claim_reference(value) else f"{name}={value!r}"
+        for name, value in entity_filter.items()
+    )
+
+
+def grant_filter(
+    entity_filter: Mapping[str, EntityValue] | None,
+) -> Mapping[str, EntityValue] | None:
+    """A grant's entity filter, validated and read-only.
+
+    Raises:
+        InvalidInput: when it is empty, a key is not an identifier, a value is
+            neither an int nor a str, or a ``$`` value is not ``$claims.<key>``.
+    """
+    if entity_filter is None:
+        return None
+    if not entity_filter:
+        raise InvalidInput("entity_filter must name at least one entity", field="entity_filter")
+    for name, value in entity_filter.items():
+        if not _valid_grant_entry(name, value):
+            raise InvalidInput(
+                f"entity_filter entry {name!r}: {value!r} must map an entity key to an int, "
+                "a str or $claims.<key>",
+                field="entity_filter",
+            )
+    return MappingProxyType(dict(entity_filter))
+
+
+def token_filter(
+    entity_filter: Mapping[str, EntityValue] | None,
+) -> dict[str, EntityValue] | None:
+    """A token's entity filter (its claims), validated, as a plain JSON object.
+
+    Raises:
+        InvalidInput: when it is empty or a key or value has the wrong type.
+    """
+    if entity_filter is None:
+        return None
+    if not entity_filter:
+        raise InvalidInput("entity_filter must name at least one entity", field="entity_filter")
+    for key, value in entity_filter.items():
+        valid_value = isinstance(value, int | str) and not isinstance(value, bool)
+        if not isinstance(key, str) or not key or not valid_value:
+            raise InvalidInput(
+                f"entity_filter entry {key!r}: {value!r} must map a name to an int or str",
+                field="entity_filter",
+            )
+    return dict(entity_filter)
+
+
+def frozen_filter(document: Mapping[str, EntityValue] | None) -> Mapping[str, EntityValue] | None:
+    """A read-only copy of a stored entity filter."""
+    return None if document is None else MappingProxyType(dict(document))
+
+
+def _valid_grant_entry(name: object, value: object) -> bool:
+    """Whether ``name: value`` is a valid entry of a grant's entity filter."""
+    if not isinstance(name, str) or not _ENTITY_KEY.fullmatch(name):
+        return False
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return False
+    if isinstance(value, str) and value.startswith("$"):
+        claim = claim_reference(value)
+        return claim is not None and _ENTITY_KEY.fullmatch(claim) is not None
+    return True
