@@ -147,3 +147,18 @@ def test_unknown_view_feature_and_output_fail() -> None:
         build_graph(spec(doubled, outputs=("nothing",)), VIEWS)
     with pytest.raises(UnknownReference):
         build_graph(spec(doubled, lookups=(Lookup("users", "city"),)), VIEWS)
+
+
+def tripled(budget: float | None, doubled: float, bonus: float = 1.0) -> float:
+    """Three times the budget, from the doubled one."""
+    return (budget or 0.0) + doubled + bonus
+
+
+def test_upstream_names_each_nodes_bound_inputs_in_order() -> None:
+    graph = build_graph(spec(doubled, tripled, outputs=("tripled",)), VIEWS)
+
+    assert graph.upstream == {
+        "user_id": (), "users": ("user_id",), "budget": ("users",), "doubled": ("budget",),
+        "tripled": ("budget", "doubled"),
+    }
+    assert list(graph.upstream) == list(graph.order)
