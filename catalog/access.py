@@ -67,6 +67,7 @@ class AccessController:
         catalog: The catalog holding principals, tokens and grants.
         max_age: Seconds after which every cached answer is dropped.
         clock: Monotonic clock in seconds (tests may pass their own).
+        wall_clock: Unix time in seconds, for token expiry (tests may pass their own).
     """
 
     def __init__(
@@ -75,10 +76,12 @@ class AccessController:
         *,
         max_age: float = DEFAULT_MAX_AGE,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._catalog = catalog
         self._max_age = max_age
         self._clock = clock
+        self._wall_clock = wall_clock
         self._generation = 0
         self._tokens: dict[str, _CachedToken] = {}
         self._grants: dict[_GrantsKey, tuple[Grant, ...]] = {}
@@ -108,7 +111,7 @@ class AccessController:
         cached = self._tokens.get(token) if token else None
         if cached is None:
             return self._load_token(token)
-        if cached.expires_at != math.inf and time.time() >= cached.expires_at:
+        if cached.expires_at != math.inf and self._wall_clock() >= cached.expires_at:
             raise NotAuthenticated("bearer token has expired", reason="expired")
         return cached.principal
 

@@ -46,6 +46,7 @@ from groundwork.catalog.store.database import Database
 from groundwork.catalog.store.definitions import DefinitionRepository
 from groundwork.catalog.store.grants import GrantRepository
 from groundwork.catalog.store.lineage import LineageRepository
+from groundwork.catalog.store.models import utc_now
 from groundwork.catalog.store.principals import PrincipalRepository
 from groundwork.catalog.store.sync_runs import SyncRunRepository
 from groundwork.catalog.store.tokens import TokenRepository
@@ -60,6 +61,7 @@ class Catalog:
     Args:
         url: SQLAlchemy URL, e.g. ``sqlite:///state/catalog.db``.
         echo: Log every SQL statement (debugging only).
+        now: Wall clock (UTC) for token expiry; tests pass their own to move time.
 
     Attributes:
         definitions: Feature views, functions and endpoints.
@@ -79,8 +81,9 @@ class Catalog:
             issued = catalog.tokens.issue("planner", entity_filter={"user_id": 42})
     """
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
-        self._database = Database(url, echo=echo)
+    def __init__(self, url: str, *, echo: bool = False,
+                 now: Callable[[], dt.datetime] = utc_now) -> None:
+        self._database = Database(url, echo=echo, now=now)
         self.definitions = DefinitionRepository(self._database)
         self.principals = PrincipalRepository(self._database)
         self.tokens = TokenRepository(self._database)
@@ -356,7 +359,8 @@ class Catalog:
 
 
 @contextmanager
-def open_catalog(url: str, *, migrate: bool = True, echo: bool = False) -> Iterator[Catalog]:
+def open_catalog(url: str, *, migrate: bool = True, echo: bool = False,
+                 now: Callable[[], dt.datetime] = utc_now) -> Iterator[Catalog]:
     """Open the catalog at ``url``, bring its schema up to date, and dispose of it afterwards.
 
     The one place the open → migrate → dispose sequence is written; the server,
@@ -366,11 +370,12 @@ def open_catalog(url: str, *, migrate: bool = True, echo: bool = False) -> Itera
         url: SQLAlchemy URL, e.g. ``sqlite:///state/catalog.db``.
         migrate: Upgrade the schema to the newest migration first (one read when current).
         echo: Log every SQL statement (debugging only).
+        now: Wall clock (UTC) for token expiry; tests pass their own to move time.
 
     Raises:
         CatalogSchemaError: when ``migrate`` and the database was migrated by a newer Groundwork.
     """
-    catalog = Catalog(url, echo=echo)
+    catalog = Catalog(url, echo=echo, now=now)
     try:
         if migrate:
             catalog.create_schema()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from groundwork.catalog.store.migrate import upgrade
+from groundwork.catalog.store.models import utc_now
 from groundwork.errors import Conflict
+
+
+SQLITE_BUSY_SECONDS = 60.0
+"""How long a SQLite writer waits for the database lock before giving up."""
 
 
 class Database:
@@ -22,10 +28,17 @@ class Database:
         url: SQLAlchemy URL, e.g. ``sqlite:///state/catalog.db`` or
             ``postgresql+psycopg://user@host/groundwork``.
         echo: Log every SQL statement (debugging only).
+        now: Wall clock (UTC) for token expiry and timestamps; tests pass their own.
     """
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
-        self._engine = create_engine(url, echo=echo)
+    def __init__(self, url: str, *, echo: bool = False,
+                 now: Callable[[], dt.datetime] = utc_now) -> None:
+        self.now = now
+        sqlite = url.startswith("sqlite")
+        # A writer waits for another process's transaction (a migration, an audit
+        # batch) for up to SQLITE_BUSY_SECONDS instead of failing with "database is locked".
+        self._engine = create_engine(
+            url, echo=echo, connect_args={"timeout": SQLITE_BUSY_SECONDS} if sqlite else {})
         if self._engine.dialect.name == "sqlite":
             database = self._engine.url.database
             if database and database != ":memory:" and not database.startswith("file:"):

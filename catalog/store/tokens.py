@@ -14,7 +14,7 @@ from sqlalchemy import select
 from groundwork.catalog.entity_filters import frozen_filter, token_filter
 from groundwork.catalog.policy import Principal
 from groundwork.catalog.store.database import Database
-from groundwork.catalog.store.models import PrincipalRow, TokenRow, utc_now
+from groundwork.catalog.store.models import PrincipalRow, TokenRow
 from groundwork.catalog.store.principals import groups_of, principal_row
 from groundwork.catalog.tokens import (
     AuthenticatedToken,
@@ -66,7 +66,7 @@ class TokenRepository:
             Conflict: when the principal is disabled.
             InvalidInput: when ``expires_at`` is naive or past, or the filter is invalid.
         """
-        now = utc_now()
+        now = self._database.now()
         expires_at = checked_expiry(expires_at, now)
         filter_document = token_filter(entity_filter)
         issued = new_token()
@@ -103,7 +103,7 @@ class TokenRepository:
                 raise NotFound(f"no token with id {token_id!r}", token_id=token_id)
             if row.revoked_at is not None:
                 raise Conflict(f"token {token_id!r} is already revoked", token_id=token_id)
-            row.revoked_at = utc_now()
+            row.revoked_at = self._database.now()
         self._database.access_changed()
 
     def all(
@@ -123,7 +123,7 @@ class TokenRepository:
             .join(PrincipalRow, PrincipalRow.id == TokenRow.principal_id)
             .order_by(TokenRow.created_at.desc(), TokenRow.id)
         )
-        now = utc_now()
+        now = self._database.now()
         with self._database.transaction() as session:
             if principal_name is not None:
                 owner = principal_row(session, principal_name)
@@ -152,7 +152,7 @@ class TokenRepository:
                 expired or revoked, or its principal is disabled.
         """
         parsed = parse_token(token)
-        now = utc_now()
+        now = self._database.now()
         with self._database.transaction() as session:
             found = session.execute(
                 select(TokenRow, PrincipalRow)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import time
 
 import pytest
 from sqlalchemy import select
 
 from groundwork.catalog.policy import PrincipalKind
-from groundwork.catalog.store import Catalog
+from groundwork.catalog.store import Catalog, open_catalog
 from groundwork.catalog.store.models import Base, TokenRow
 from groundwork.catalog.tokens import new_token, parse_token
 from groundwork.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
@@ -118,16 +117,19 @@ def test_a_revoked_token_is_refused(catalog: Catalog, planner: str) -> None:
         catalog.revoke_token("0123456789abcdef")
 
 
-def test_an_expired_token_is_refused(catalog: Catalog, planner: str) -> None:
-    issued = catalog.issue_token(
-        planner, expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(milliseconds=200)
-    )
-    assert catalog.authenticate(issued.token).name == planner
+def test_an_expired_token_is_refused(catalog_url: str) -> None:
+    now = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+    with open_catalog(catalog_url, now=lambda: now) as catalog:
+        catalog.create_principal("planner", PrincipalKind.AGENT)
+        expires_at = now + dt.timedelta(minutes=5)
+        issued = catalog.issue_token("planner", expires_at=expires_at)
+        now = expires_at - dt.timedelta(microseconds=1)
+        assert catalog.authenticate(issued.token).name == "planner"
 
-    time.sleep(0.25)
+        now = expires_at
 
-    with pytest.raises(NotAuthenticated) as error:
-        catalog.authenticate(issued.token)
+        with pytest.raises(NotAuthenticated) as error:
+            catalog.authenticate(issued.token)
     assert reason_of(error) == "expired"
 
 
