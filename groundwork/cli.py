@@ -223,6 +223,6 @@ def main(args: list[str] | None = None) -> None:
 
 
 def _fail_missing_extra(error: MissingExtra) -> None:
-    Console(stderr=True).print(f"error: {error.message}", style="red", highlight=False,
-                               soft_wrap=True)
+    Console(stderr=True).print(f"error: {error.message}", style="red", markup=False,
+                               highlight=False, soft_wrap=True)
     raise SystemExit(MISSING_EXTRA_STATUS)
