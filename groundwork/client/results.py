@@ -146,8 +146,19 @@ class ToolSpec:
 
     @property
     def output_names(self) -> list[str]:
-        """Names of the outputs the endpoint returns, in schema order."""
-        return list(self.output_schema.get("properties", {}))
+        """Names of the outputs the endpoint returns, in schema order.
+
+        ``output_schema`` may describe the ``outputs`` object itself or, as the
+        server publishes it, the whole response, whose ``outputs`` property
+        refers to the object's schema in ``$defs``.
+        """
+        properties: dict[str, Any] = self.output_schema.get("properties", {})
+        outputs = properties.get("outputs")
+        if isinstance(outputs, dict) and {"endpoint", "freshness"} <= set(properties):
+            reference = str(outputs.get("$ref", "")).rpartition("/")[2]
+            outputs = self.output_schema.get("$defs", {}).get(reference, outputs)
+            return list(outputs.get("properties", {}))
+        return list(properties)
 
 
 def default_invoke_path(name: str) -> str:

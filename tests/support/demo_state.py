@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from groundwork.catalog.policy import PrincipalKind
+from groundwork.catalog.store import Catalog
+from groundwork.demo import server_process
 from groundwork.features.registry import load_view_specs
+from groundwork.net import free_port
 from groundwork.settings import Settings
 from groundwork.sync.base import OnlineRow
 from groundwork.sync.sqlite import SQLiteStore
@@ -83,10 +88,12 @@ class DemoState:
     Attributes:
         state_dir: The directory (``GROUNDWORK_STATE_DIR``).
         token: Bearer token of the demo agent (EXECUTE on every endpoint).
+        ungranted_token: Bearer token of a principal holding no grant.
     """
 
     state_dir: Path
     token: str
+    ungranted_token: str
 
 
 @pytest.fixture(scope="session")
@@ -99,4 +106,16 @@ def demo_state(tmp_path_factory: pytest.TempPathFactory) -> DemoState:
                            PRICES_FROM))
     registration = pipeline.register(settings)
     assert registration.token_file is not None
-    return DemoState(settings.state_dir.resolve(), registration.token_file.read_text().strip())
+    catalog = Catalog(settings.resolved_catalog_url)
+    catalog.create_principal("ungranted", PrincipalKind.AGENT)
+    ungranted = catalog.issue_token("ungranted").token
+    catalog.dispose()
+    return DemoState(settings.state_dir.resolve(), registration.token_file.read_text().strip(),
+                     ungranted)
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_state: DemoState) -> Iterator[str]:
+    """``groundwork serve`` (this checkout) over the demo state in a child process; its URL."""
+    with server_process(Settings(state_dir=demo_state.state_dir), free_port()) as url:
+        yield url
