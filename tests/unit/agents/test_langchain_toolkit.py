@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import httpx
 import orjson
 import pytest
 from langchain_core.messages import ToolMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from groundwork.agents.langchain_toolkit import (
+    langchain_tools,
     langchain_tools_async,
     parse_result_text,
     tool_from_spec,
 )
 from groundwork.agents.rest import ToolSpec
-from groundwork.client import AsyncClient
-from tests.unit.agents.fake_platform import DESCRIPTIONS, INPUT_SCHEMAS, OFFERS_LISBON
+from groundwork.client import AsyncClient, Client
+from tests.unit.agents.fake_platform import (
+    DESCRIPTIONS,
+    INPUT_SCHEMAS,
+    OFFERS_LISBON,
+    TOKEN,
+    create_fake_platform,
+)
 
 STAY = {"user_id": 42, "city": "Lisbon", "check_in": "2026-12-04", "nights": 3}
 
@@ -132,3 +140,22 @@ async def test_tool_names_are_sanitized_and_calls_use_the_published_path(
 @pytest.mark.parametrize("content", ["Error: boom", "[1, 2]", ["a", "b"]])
 def test_content_that_is_not_a_json_object_reads_as_an_error(content: object) -> None:
     assert parse_result_text(content)["error"]["code"] == "tool_failed"
+
+
+async def test_tools_of_the_blocking_client_run_in_blocking_and_async_agents() -> None:
+    app = create_fake_platform()
+    with Client("http://groundwork.test", TOKEN, transport=httpx.ASGITransport(app=app)) as client:
+        tools = {tool.name: tool for tool in langchain_tools(client)}
+        blocking = orjson.loads(tools["user_profile"].invoke({"user_id": 42}))
+        awaited = orjson.loads(await tools["hotel_offers"].ainvoke(STAY))
+        refused = orjson.loads(tools["user_profile"].invoke({"user_id": -1}))
+
+    assert blocking["outputs"]["budget_per_night"] == 170.8
+    assert awaited["outputs"]["ranked_offers"] == OFFERS_LISBON
+    assert (refused["error"]["code"], refused["error"]["status"]) == ("invalid_input", 422)
+
+
+def test_langchain_tools_is_exported_by_the_agents_package() -> None:
+    from groundwork import agents
+
+    assert agents.langchain_tools is langchain_tools
