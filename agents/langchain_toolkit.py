@@ -5,6 +5,10 @@ Each endpoint the caller may execute becomes one ``StructuredTool`` whose
 what the OpenAPI document and the MCP server publish. A tool returns the
 endpoint's result as a JSON string; a failure comes back as ``{"error": ...}``
 for the model to read, never as an exception.
+
+Tools made from a blocking :class:`~groundwork.client.Client` run in blocking and
+async agents alike (LangChain runs blocking tools in a worker thread); tools made
+from an :class:`~groundwork.client.AsyncClient` run in async agents.
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ import orjson
 from langchain_core.tools import StructuredTool
 
 from groundwork.agents.rest import (
-    GroundworkClient,
     JsonObject,
     ToolSpec,
     error_data,
+    invoke_tool,
+    list_tool_specs,
     sanitize_tool_name,
 )
+from groundwork.client import AsyncClient, Client
 
 RESULT_SHAPE = (
     "Returns JSON: `outputs` (the values below), `freshness` (one entry per feature "
@@ -31,8 +37,23 @@ RESULT_SHAPE = (
 """How every tool's result reads, appended to each description."""
 
 
-async def build_tools(client: GroundworkClient) -> list[StructuredTool]:
-    """Make one tool per endpoint the caller may execute.
+def langchain_tools(client: Client) -> list[StructuredTool]:
+    """Make one LangChain tool per endpoint ``client``'s token may execute.
+
+    Args:
+        client: Client authenticated as the principal the agent acts for.
+
+    Raises:
+        ToolListingFailed: when the tools cannot be listed.
+
+    Example:
+        >>> agent = create_agent(model, langchain_tools(client))  # doctest: +SKIP
+    """
+    return [tool_from_spec(client, spec) for spec in client.run(list_tool_specs)]
+
+
+async def langchain_tools_async(client: AsyncClient) -> list[StructuredTool]:
+    """Make one LangChain tool per endpoint ``client``'s token may execute, for async agents.
 
     Args:
         client: Client authenticated as the principal the agent acts for.
@@ -40,21 +61,29 @@ async def build_tools(client: GroundworkClient) -> list[StructuredTool]:
     Raises:
         ToolListingFailed: when the tools cannot be listed.
     """
-    return [tool_from_spec(client, spec) for spec in await client.list_tools()]
+    return [tool_from_spec(client, spec) for spec in await list_tool_specs(client)]
 
 
-def tool_from_spec(client: GroundworkClient, spec: ToolSpec) -> StructuredTool:
+def tool_from_spec(client: Client | AsyncClient, spec: ToolSpec) -> StructuredTool:
     """Make the tool that invokes the endpoint described by ``spec`` through ``client``."""
 
     async def call_endpoint(**arguments: Any) -> str:
-        result = await client.invoke(spec.name, arguments, invoke_path=spec.invoke_path)
-        return result_text(result)
+        assert isinstance(client, AsyncClient)
+        return result_text(await invoke_tool(client, spec.name, arguments,
+                                             invoke_path=spec.invoke_path))
 
+    def call_endpoint_blocking(**arguments: Any) -> str:
+        assert isinstance(client, Client)
+        return result_text(client.run(lambda async_client: invoke_tool(
+            async_client, spec.name, arguments, invoke_path=spec.invoke_path)))
+
+    blocking = isinstance(client, Client)
     return StructuredTool(
         name=sanitize_tool_name(spec.name),
         description=tool_description(spec),
         args_schema=spec.input_schema,
-        coroutine=call_endpoint,
+        func=call_endpoint_blocking if blocking else None,
+        coroutine=None if blocking else call_endpoint,
         metadata={"endpoint": spec.name, "invoke_path": spec.invoke_path},
     )
 

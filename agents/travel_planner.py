@@ -19,10 +19,11 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langchain_core.tools import BaseTool
 
-from groundwork.agents.langchain_toolkit import build_tools, parse_result_text
+from groundwork.agents.langchain_toolkit import langchain_tools_async, parse_result_text
 from groundwork.agents.question import QuestionNotUnderstood, TravelQuestion
 from groundwork.agents.render import render_answer
-from groundwork.agents.rest import GroundworkClient, JsonObject, error_data
+from groundwork.agents.rest import JsonObject, error_data
+from groundwork.client import AsyncClient
 
 __all__ = [
     "SYSTEM_PROMPT",
@@ -82,7 +83,7 @@ class PlanResult:
 async def plan_trip(
     question: str,
     *,
-    client: GroundworkClient,
+    client: AsyncClient,
     chat_model: str | BaseChatModel | None = None,
 ) -> PlanResult:
     """Answer a stay question with the tools ``client``'s principal may execute.
@@ -99,9 +100,9 @@ async def plan_trip(
     """
     if chat_model is None:
         stay = TravelQuestion.parse(question)
-        return await _plan_deterministically(stay, await build_tools(client))
+        return await _plan_deterministically(stay, await langchain_tools_async(client))
     model = init_chat_model(chat_model) if isinstance(chat_model, str) else chat_model
-    return await _plan_with_model(question, await build_tools(client), model)
+    return await _plan_with_model(question, await langchain_tools_async(client), model)
 
 
 async def _plan_deterministically(stay: TravelQuestion, tools: Sequence[BaseTool]) -> PlanResult:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
+from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated
 
@@ -12,16 +14,45 @@ from rich.table import Table
 
 from groundwork import infra
 from groundwork.catalog_cli import add_catalog_commands
+from groundwork.errors import MissingExtra
+from groundwork.extras import STORE_EXTRAS, from_import_error, require
 from groundwork.settings import PRIMARY, Settings
 
 app = typer.Typer(help="Serve features and functions to GenAI apps.", no_args_is_help=True)
 console = Console()
+MISSING_EXTRA_STATUS = 2
+"""Exit status when a command needs an extra that is not installed."""
 
 ViewOption = Annotated[list[str] | None, typer.Option("--view", help="Feature view (repeatable).")]
 
 
 def _settings() -> Settings:
     return Settings()
+
+
+def _show_version(show: bool) -> None:
+    if show:
+        typer.echo(f"groundwork {version('groundwork')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    show_version: Annotated[bool, typer.Option(
+        "--version", callback=_show_version, is_eager=True,
+        help="Print the installed version and exit.")] = False,
+) -> None:
+    """Serve features and functions to GenAI apps."""
+
+
+def _store_extras(settings: Settings, stores: list[str]) -> list[str]:
+    configs = settings.store_configs()
+    return [STORE_EXTRAS[configs[name].type] for name in stores
+            if configs[name].type in STORE_EXTRAS]
+
+
+def _catalog_extras(settings: Settings) -> list[str]:
+    return ["postgres"] if settings.resolved_catalog_url.startswith("postgresql") else []
 
 
 def _counts_table(title: str, counts: dict[str, int]) -> Table:
@@ -39,6 +70,7 @@ def generate_command(
     as_of: Annotated[str | None, typer.Option(help="ISO moment the data describes.")] = None,
 ) -> None:
     """Generate the deterministic travel sample data (Parquet) in the state directory."""
+    require("spark", "feast", needed_by="groundwork generate")
     from groundwork import pipeline
 
     settings = _settings()
@@ -51,13 +83,19 @@ def generate_command(
 
 
 @app.command("compute")
-def compute_command(views: ViewOption = None) -> None:
+def compute_command(
+    views: ViewOption = None,
+    as_of: Annotated[str | None, typer.Option(
+        help="ISO moment the raw data describes (default: the one `generate` recorded).")] = None,
+) -> None:
     """Run the Spark job of each feature view (master from GROUNDWORK_SPARK_MASTER)."""
+    require("spark", "feast", needed_by="groundwork compute")
     from groundwork import pipeline
 
     settings = _settings()
+    moment = dt.datetime.fromisoformat(as_of) if as_of else pipeline.recorded_as_of(settings)
     with console.status("running Spark jobs") as status:
-        counts = pipeline.compute_features(settings, pipeline.recorded_as_of(settings), views,
+        counts = pipeline.compute_features(settings, moment, views,
                                            lambda text: status.update(text))
     console.print(_counts_table(f"feature tables in {settings.feature_tables_location}", counts))
 
@@ -76,10 +114,13 @@ def sync_command(
     Incremental by default (a watermark per view and store, kept in the
     catalog). Exits 1 when any row failed.
     """
+    settings = _settings()
+    stores = [store] if store in settings.store_configs() else []
+    require("spark", "feast", *_store_extras(settings, stores), *_catalog_extras(settings),
+            needed_by="groundwork sync")
     from groundwork import pipeline
     from groundwork.progress import sync_progress
 
-    settings = _settings()
     with sync_progress(console) as update:
         reports = pipeline.sync_views(settings, views, store=store, full=full, progress=update,
                                       partitions=partitions, batch_size=batch_size)
@@ -101,9 +142,11 @@ def sync_command(
 @app.command("register")
 def register_command() -> None:
     """Register views, functions and endpoints in the catalog; issue the demo agent's token."""
+    settings = _settings()
+    require("spark", "feast", *_catalog_extras(settings), needed_by="groundwork register")
     from groundwork import pipeline
 
-    registration = pipeline.register(_settings())
+    registration = pipeline.register(settings)
     console.print(f"registered {registration.views} views, {registration.functions} functions, "
                   f"{registration.endpoints} endpoints; demo token in {registration.token_file}")
 
@@ -119,6 +162,9 @@ def serve_command(
     from groundwork.server import build_app
 
     settings = _settings()
+    serving = [PRIMARY, *settings.view_stores.values()]
+    require(*_store_extras(settings, serving), *_catalog_extras(settings),
+            needed_by="groundwork serve")
     uvicorn.run(build_app(settings), host=host or settings.host, port=port or settings.port,
                 log_level="warning", access_log=False)
 
@@ -131,6 +177,7 @@ def ask_command(
     token_file: Annotated[Path | None, typer.Option(help="File holding the bearer token.")] = None,
 ) -> None:
     """Ask the travel planner a question through a running server."""
+    require("langchain", needed_by="groundwork ask")
     from groundwork.demo import ask
 
     settings = _settings()
@@ -144,15 +191,38 @@ def demo_command(
     question: Annotated[str | None, typer.Option(help="Question for the travel planner.")] = None,
 ) -> None:
     """Run the travel planner end to end on embedded defaults."""
+    settings = _settings()
+    require("spark", "feast", "langchain", *_store_extras(settings, [PRIMARY]),
+            *_catalog_extras(settings), needed_by="groundwork demo")
     from groundwork.demo import run_demo
 
-    run_demo(console, _settings(), question)
+    run_demo(console, settings, question)
 
 
 add_catalog_commands(app)
 app.add_typer(infra.app, name="infra")
 
 
-def main() -> None:
-    """Entry point of the ``groundwork`` script."""
-    app()
+def main(args: list[str] | None = None) -> None:
+    """Entry point of the ``groundwork`` script.
+
+    A command that needs an extra that is not installed prints one line naming
+    it and exits with status 2, never a traceback.
+    """
+    arguments = sys.argv[1:] if args is None else args
+    try:
+        app(arguments, prog_name="groundwork")
+    except MissingExtra as error:
+        _fail_missing_extra(error)
+    except ModuleNotFoundError as error:
+        command = " ".join(["groundwork", *arguments[:1]])
+        missing = from_import_error(error, command)
+        if missing is None:
+            raise
+        _fail_missing_extra(missing)
+
+
+def _fail_missing_extra(error: MissingExtra) -> None:
+    Console(stderr=True).print(f"error: {error.message}", style="red", markup=False,
+                               highlight=False, soft_wrap=True)
+    raise SystemExit(MISSING_EXTRA_STATUS)

@@ -17,8 +17,8 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from groundwork.agents.rest import GroundworkClient
 from groundwork.agents.travel_planner import plan_trip
+from groundwork.client import AsyncClient
 from groundwork.net import free_port, stop_process, wait_ready
 from groundwork.progress import sync_progress
 from groundwork.settings import Settings
@@ -54,11 +54,8 @@ def ask(console: Console, settings: Settings, url: str, token: str, question: st
     console.print(Panel(question, title="question"))
 
     async def run() -> None:
-        client = GroundworkClient(url, token)
-        try:
+        async with AsyncClient(url, token) as client:
             result = await plan_trip(question, client=client, chat_model=settings.chat_model)
-        finally:
-            await client.aclose()
         table = Table(title="tool calls (over REST)")
         for column in ("#", "tool", "arguments", "result"):
             table.add_column(column, overflow="fold")

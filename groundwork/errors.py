@@ -3,7 +3,10 @@
 Every package raises subclasses of :class:`GroundworkError`. Each knows the HTTP
 status and the machine-readable code it maps to, so the REST layer renders them
 all with one handler as ``{"error": {"code", "message", "details"}}``.
-This module imports nothing from the platform, so every package may use it.
+The public client (:mod:`groundwork.client`) raises the same classes, rebuilt
+from that shape and the response status, so code that calls a server catches
+what the server raised. This module imports nothing from the platform, so every
+package may use it.
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ class GroundworkError(Exception):
         status_code: HTTP status the REST layer answers with.
         code: Stable machine-readable error code.
         details: JSON-serialisable context (field names, object names).
+        http_status: On the client side, the status the server answered with;
+            ``None`` when no answer came (connection refused, timeout).
     """
 
     status_code: int = 500
     code: str = "internal_error"
+    http_status: int | None = None
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
@@ -82,11 +88,52 @@ class Conflict(GroundworkError):
     code = "conflict"
 
 
-class StoreUnavailable(GroundworkError):
-    """An online store did not answer in time or refused the call."""
+class RateLimited(GroundworkError):
+    """Too many calls: the caller should wait before trying again."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+
+class Unavailable(GroundworkError):
+    """The service, or something it depends on, cannot answer now; trying later may work."""
 
     status_code = 503
+    code = "unavailable"
+
+
+class StoreUnavailable(Unavailable):
+    """An online store did not answer in time or refused the call."""
+
     code = "store_unavailable"
+
+
+class ServerUnreachable(Unavailable):
+    """The client could not connect to the server, or the connection broke."""
+
+    code = "connection_error"
+
+
+class ServerTimeout(Unavailable):
+    """The server did not answer within the client's timeout."""
+
+    code = "timeout"
+
+
+class InvalidResponse(GroundworkError):
+    """The server answered outside its contract (not JSON, or not the documented shape)."""
+
+    status_code = 502
+    code = "invalid_response"
+
+
+class MissingExtra(GroundworkError, ImportError):
+    """A command or API needs an optional dependency group (an extra) that is not installed.
+
+    Also an :class:`ImportError`, since that is what it replaces.
+    """
+
+    code = "missing_extra"
 
 
 class DefinitionError(GroundworkError):

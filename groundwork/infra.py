@@ -19,9 +19,9 @@ from typing import Annotated, Any
 import typer
 
 from groundwork.errors import DefinitionError
+from groundwork.extras import require
 from groundwork.features.spec import ViewSpec
 from groundwork.sync.config import CosmosStoreConfig, DynamoDBStoreConfig
-from groundwork.sync.cosmos_items import PARTITION_PATH
 from groundwork.sync.dynamodb_items import KEY, table_name
 
 app = typer.Typer(no_args_is_help=True)
@@ -71,6 +71,8 @@ def aws_inputs(views: Mapping[str, ViewSpec], table_prefix: str) -> dict[str, An
 
 def azure_inputs(views: Mapping[str, ViewSpec], container_prefix: str) -> dict[str, Any]:
     """Terraform inputs of ``infra/envs/azure``: one Cosmos DB container per view."""
+    from groundwork.sync.cosmos_items import PARTITION_PATH  # azure-cosmos: the azure extra
+
     return {
         "container_prefix": container_prefix,
         "feature_views": {
@@ -123,6 +125,7 @@ def generate_command(
                            ("--container-prefix", container_prefix)):
         if not _PREFIX.match(prefix):
             raise typer.BadParameter("letters, digits, '_' and '-' only", param_hint=option)
+    require("feast", "azure", needed_by="groundwork infra generate")
     from groundwork.features.registry import load_view_specs  # Feast: imported only when needed
 
     views = load_view_specs(Path("feature_tables"))  # names, keys, TTLs: the path is unused

@@ -11,6 +11,7 @@ from groundwork.features.spark import spark_session
 
 pytest_plugins = [
     "tests.support.travel_data",
+    "tests.support.demo_state",
     "tests.support.redis_server",
     "tests.support.dynamodb_server",
     "tests.support.cosmos_server",

@@ -18,8 +18,8 @@ import httpx
 import pandas as pd
 import pytest
 
-from groundwork.agents.rest import GroundworkClient
 from groundwork.agents.travel_planner import TravelQuestion, plan_trip
+from groundwork.client import AsyncClient
 from groundwork.features.registry import load_view_specs
 from groundwork.sync.base import ReadRequest, RecordStatus
 from groundwork.sync.lookup import lookup_many
@@ -75,7 +75,7 @@ async def test_agent_answer_holds_only_figures_the_features_hold(
 ) -> None:
     question, check_in = question_for(travel_data)
     model = travel_script(TravelQuestion.parse(question))
-    async with GroundworkClient(live_server.url, live_server.token) as client:
+    async with AsyncClient(live_server.url, live_server.token) as client:
         result = await plan_trip(question, client=client, chat_model=model)
 
     assert [call.name for call in result.tool_calls] == ["user_profile", "hotel_offers"]
@@ -98,7 +98,7 @@ async def test_deterministic_plan_gives_the_same_answer(
     live_server: LiveServer, travel_data: TravelData
 ) -> None:
     question, _ = question_for(travel_data)
-    async with GroundworkClient(live_server.url, live_server.token) as client:
+    async with AsyncClient(live_server.url, live_server.token) as client:
         scripted = await plan_trip(question, client=client,
                                    chat_model=travel_script(TravelQuestion.parse(question)))
         planned = await plan_trip(question, client=client, chat_model=None)

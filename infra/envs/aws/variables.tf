@@ -61,7 +61,7 @@ variable "vpc_cidr_block" {
 # --- serving ----------------------------------------------------------------
 
 variable "image" {
-  description = "Container image of Groundwork, e.g. `<account>.dkr.ecr.<region>.amazonaws.com/groundwork:0.1.0`."
+  description = "Groundwork serving image built from the repository's Dockerfile, e.g. `<account>.dkr.ecr.<region>.amazonaws.com/groundwork:0.1.0`."
   type        = string
 }
 

@@ -65,7 +65,7 @@ variable "deployer_ip_ranges" {
 # --- serving ----------------------------------------------------------------
 
 variable "image" {
-  description = "Container image of Groundwork, e.g. `myregistry.azurecr.io/groundwork:0.1.0`."
+  description = "Groundwork serving image built from the repository's Dockerfile, e.g. `myregistry.azurecr.io/groundwork:0.1.0`."
   type        = string
 }
 

@@ -1,4 +1,4 @@
-"""The framework-neutral REST client: specs, invocation, failures returned as data."""
+"""The framework-neutral tool core over the public client: specs, calls, failures as data."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ import httpx
 import pytest
 
 from groundwork.agents.rest import (
-    GroundworkClient,
     ToolListingFailed,
     ToolSpec,
     default_invoke_path,
+    invoke_tool,
     is_error,
+    list_tool_specs,
     sanitize_tool_name,
 )
+from groundwork.client import AsyncClient
 from tests.unit.agents.fake_platform import (
     DESCRIPTIONS,
     INPUT_SCHEMAS,
@@ -24,11 +26,11 @@ from tests.unit.agents.fake_platform import (
 STAY = {"user_id": 42, "city": "Lisbon", "check_in": "2026-12-04", "nights": 3}
 
 
-def mock_client(handler: httpx.MockTransport) -> GroundworkClient:
-    return GroundworkClient("http://groundwork.test", "token", timeout=0.5, transport=handler)
+def mock_client(handler: httpx.MockTransport) -> AsyncClient:
+    return AsyncClient("http://groundwork.test", "token", timeout=0.5, transport=handler)
 
 
-async def test_list_tools_returns_the_published_specs(client: GroundworkClient) -> None:
+async def test_list_tools_returns_the_published_specs(client: AsyncClient) -> None:
     specs = await client.list_tools()
 
     assert [spec.name for spec in specs] == ["user_profile", "hotel_offers"]
@@ -44,8 +46,8 @@ async def test_list_tools_returns_the_published_specs(client: GroundworkClient) 
                                    "ranked_offers"]
 
 
-async def test_invoke_returns_the_success_body(client: GroundworkClient) -> None:
-    result = await client.invoke("user_profile", {"user_id": 42})
+async def test_invoke_returns_the_success_body(client: AsyncClient) -> None:
+    result = await invoke_tool(client, "user_profile", {"user_id": 42})
 
     assert result["endpoint"] == "user_profile"
     assert result["outputs"] == PROFILE_42
@@ -63,9 +65,9 @@ async def test_invoke_returns_the_success_body(client: GroundworkClient) -> None
     ],
 )
 async def test_http_errors_are_returned_as_data(
-    client: GroundworkClient, name: str, arguments: dict, status: int, code: str, details: dict
+    client: AsyncClient, name: str, arguments: dict, status: int, code: str, details: dict
 ) -> None:
-    result = await client.invoke(name, arguments)
+    result = await invoke_tool(client, name, arguments)
 
     assert result["error"]["status"] == status
     assert result["error"]["code"] == code
@@ -74,23 +76,23 @@ async def test_http_errors_are_returned_as_data(
 
 
 async def test_a_wrong_token_is_returned_as_data(make_client) -> None:
-    result = await make_client(token="stolen").invoke("user_profile", {"user_id": 42})
+    result = await invoke_tool(make_client(token="stolen"), "user_profile", {"user_id": 42})
 
     assert result["error"]["code"] == "not_authenticated"
     assert result["error"]["status"] == 401
 
 
 async def test_an_unavailable_store_is_returned_as_data(make_client) -> None:
-    result = await make_client(store_down=True).invoke("hotel_offers", STAY)
+    result = await invoke_tool(make_client(store_down=True), "hotel_offers", STAY)
 
     assert result["error"]["code"] == "store_unavailable"
     assert result["error"]["status"] == 503
 
 
 async def test_a_refused_connection_is_returned_as_data(
-    unreachable_client: GroundworkClient,
+    unreachable_client: AsyncClient,
 ) -> None:
-    result = await unreachable_client.invoke("hotel_offers", STAY)
+    result = await invoke_tool(unreachable_client, "hotel_offers", STAY)
 
     assert result["error"]["code"] == "connection_error"
     assert unreachable_client.base_url in result["error"]["message"]
@@ -102,7 +104,7 @@ async def test_a_timeout_is_returned_as_data() -> None:
         raise httpx.ReadTimeout("no answer", request=request)
 
     async with mock_client(httpx.MockTransport(never_answers)) as client:
-        result = await client.invoke("hotel_offers", STAY)
+        result = await invoke_tool(client, "hotel_offers", STAY)
 
     assert result["error"]["code"] == "timeout"
     assert "0.5 s" in result["error"]["message"]
@@ -120,16 +122,16 @@ async def test_bodies_outside_the_contract_are_returned_as_data(
     response: httpx.Response, code: str
 ) -> None:
     async with mock_client(httpx.MockTransport(lambda request: response)) as client:
-        result = await client.invoke("hotel_offers", STAY)
+        result = await invoke_tool(client, "hotel_offers", STAY)
 
     assert result["error"]["code"] == code
     assert result["error"]["status"] == response.status_code
 
 
 async def test_arguments_that_are_not_json_are_returned_as_data(
-    client: GroundworkClient,
+    client: AsyncClient,
 ) -> None:
-    result = await client.invoke("hotel_offers", {**STAY, "nights": object()})
+    result = await invoke_tool(client, "hotel_offers", {**STAY, "nights": object()})
 
     assert result["error"]["code"] == "invalid_arguments"
 
@@ -158,16 +160,16 @@ async def test_invoke_posts_the_arguments_to_the_published_path_with_the_token()
 
 async def test_list_tools_raises_when_the_platform_refuses(make_client) -> None:
     with pytest.raises(ToolListingFailed) as raised:
-        await make_client(token="stolen").list_tools()
+        await list_tool_specs(make_client(token="stolen"))
 
     assert (raised.value.code, raised.value.status_code) == ("not_authenticated", 401)
 
 
 async def test_list_tools_raises_when_the_platform_is_unreachable(
-    unreachable_client: GroundworkClient,
+    unreachable_client: AsyncClient,
 ) -> None:
     with pytest.raises(ToolListingFailed) as raised:
-        await unreachable_client.list_tools()
+        await list_tool_specs(unreachable_client)
 
     assert raised.value.code == "connection_error"
 

@@ -9,7 +9,6 @@ import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from groundwork.agents import travel_planner
-from groundwork.agents.rest import GroundworkClient
 from groundwork.agents.travel_planner import (
     SYSTEM_PROMPT,
     QuestionNotUnderstood,
@@ -18,6 +17,7 @@ from groundwork.agents.travel_planner import (
     plan_trip,
     tool_call_records,
 )
+from groundwork.client import AsyncClient
 from tests.unit.agents.fake_platform import INPUT_SCHEMAS, OFFERS_LISBON, PROFILE_42
 from tests.unit.agents.grounding import ungrounded_figures
 from tests.unit.agents.scripted_model import (
@@ -32,7 +32,7 @@ STAY = TravelQuestion(42, "Lisbon", dt.date(2026, 12, 4), 3)
 OFFERS_ARGUMENTS = {"user_id": 42, "city": "Lisbon", "check_in": "2026-12-04", "nights": 3}
 
 
-async def test_the_deterministic_plan_calls_profile_then_offers(client: GroundworkClient) -> None:
+async def test_the_deterministic_plan_calls_profile_then_offers(client: AsyncClient) -> None:
     result = await plan_trip(QUESTION, client=client, chat_model=None)
 
     assert [(call.name, call.arguments) for call in result.tool_calls] == [
@@ -44,7 +44,7 @@ async def test_the_deterministic_plan_calls_profile_then_offers(client: Groundwo
     assert offers["outputs"]["ranked_offers"] == OFFERS_LISBON
 
 
-async def test_the_deterministic_answer_holds_only_tool_figures(client: GroundworkClient) -> None:
+async def test_the_deterministic_answer_holds_only_tool_figures(client: AsyncClient) -> None:
     result = await plan_trip(QUESTION, client=client)
 
     assert ungrounded_figures(result.answer, result.tool_calls) == []
@@ -55,7 +55,7 @@ async def test_the_deterministic_answer_holds_only_tool_figures(client: Groundwo
 
 
 async def test_the_deterministic_plan_says_when_the_profile_is_missing(
-    client: GroundworkClient,
+    client: AsyncClient,
 ) -> None:
     result = await plan_trip("Plan 3 nights in Lisbon from 2026-12-04 for user 7", client=client)
 
@@ -89,7 +89,7 @@ async def test_an_incomplete_question_fails_before_any_call(make_client) -> None
 
 
 async def test_the_agent_loop_calls_the_scripted_tools_and_reads_their_results(
-    client: GroundworkClient,
+    client: AsyncClient,
 ) -> None:
     model = travel_script(STAY)
 
@@ -112,7 +112,7 @@ async def test_the_agent_loop_calls_the_scripted_tools_and_reads_their_results(
 
 
 async def test_the_agent_gets_the_system_prompt_and_the_endpoint_schemas(
-    client: GroundworkClient,
+    client: AsyncClient,
 ) -> None:
     model = travel_script(STAY)
 
@@ -125,7 +125,7 @@ async def test_the_agent_gets_the_system_prompt_and_the_endpoint_schemas(
             for tool in model.bound_tools} == INPUT_SCHEMAS
 
 
-async def test_a_tool_error_reaches_the_model_as_data(client: GroundworkClient) -> None:
+async def test_a_tool_error_reaches_the_model_as_data(client: AsyncClient) -> None:
     model = ScriptedChatModel(turns=[
         call_tools(("hotel_offers", {"user_id": 42, "city": "Lisbon", "check_in": "2026-12-04"})),
         answer_from_tool_results(
@@ -139,7 +139,7 @@ async def test_a_tool_error_reaches_the_model_as_data(client: GroundworkClient) 
     assert result.tool_calls[0].result["error"]["details"] == {"field": "nights"}
 
 
-async def test_parallel_tool_calls_are_all_recorded(client: GroundworkClient) -> None:
+async def test_parallel_tool_calls_are_all_recorded(client: AsyncClient) -> None:
     model = ScriptedChatModel(turns=[
         call_tools(("user_profile", {"user_id": 42}), ("hotel_offers", OFFERS_ARGUMENTS)),
         answer_from_tool_results(lambda results: ", ".join(sorted(results))),
@@ -154,7 +154,7 @@ async def test_parallel_tool_calls_are_all_recorded(client: GroundworkClient) ->
 
 
 async def test_a_model_id_goes_through_init_chat_model(
-    client: GroundworkClient, monkeypatch: pytest.MonkeyPatch
+    client: AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     requested: list[str] = []
 

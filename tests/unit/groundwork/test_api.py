@@ -12,65 +12,19 @@ from fastapi.testclient import TestClient
 
 from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
 from groundwork.catalog.store import Catalog
-from groundwork.features.registry import load_view_specs
 from groundwork.server import build_app
 from groundwork.settings import Settings
-from groundwork.sync.base import OnlineRow
-from groundwork.sync.sqlite import SQLiteStore
+from tests.support.demo_state import prices, seed_store
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 TODAY = NOW.date()
 HOUR = dt.timedelta(hours=1)
 
 
-def prices(base: float) -> list[float]:
-    return [round(base + day * 1.5, 2) for day in range(90)]
-
-
-async def seed_store(settings: Settings) -> None:
-    views = load_view_specs(settings.feature_tables_dir)
-    store = SQLiteStore(settings.online_db_path)
-    for view in views.values():
-        await store.ensure(view)
-
-    def rows(view: str, entries: dict[Any, dict[str, Any]], age: dt.timedelta) -> list[OnlineRow]:
-        ttl = dt.timedelta(seconds=views[view].ttl_seconds or 0)
-        return [OnlineRow(key, values, NOW - age, NOW - age + ttl)
-                for key, values in entries.items()]
-
-    await store.write(views["user_profile"], rows("user_profile", {
-        42: {"budget_per_night": 150.0, "preferred_stars": 4, "home_city": "Porto",
-             "preferred_amenities": ["wifi", "spa"], "trips_last_year": 3,
-             "avg_rating_given": 4.2, "last_booking_at": NOW - dt.timedelta(days=40)},
-        43: {"budget_per_night": 80.0, "preferred_stars": 3, "home_city": "Rome",
-             "preferred_amenities": [], "trips_last_year": 0, "avg_rating_given": None,
-             "last_booking_at": None},
-    }, 2 * HOUR), NOW)
-    await store.write(views["city_top_hotels"], rows("city_top_hotels", {
-        "Lisbon": {"top_hotel_ids": [1, 2, 3], "city_hotel_count": 3, "city_median_price": 120.0},
-    }, HOUR), NOW)
-    hotel = {"hotel_city": "Lisbon", "hotel_review_count": 10, "hotel_latitude": 38.7,
-             "hotel_longitude": -9.1, "bookings_90d": 5}
-    await store.write(views["hotel_stats"], rows("hotel_stats", {
-        1: {**hotel, "hotel_name": "Alfama Garden", "hotel_stars": 4, "hotel_rating": 4.6,
-            "hotel_amenities": ["wifi", "spa"]},
-        2: {**hotel, "hotel_name": "Baixa Palace", "hotel_stars": 5, "hotel_rating": 4.8,
-            "hotel_amenities": ["wifi"]},
-        3: {**hotel, "hotel_name": "Belem Inn", "hotel_stars": 3, "hotel_rating": 3.9,
-            "hotel_amenities": []},
-    }, HOUR), NOW)
-    await store.write(views["hotel_prices"], rows("hotel_prices", {
-        1: {"prices_from": TODAY, "nightly_prices": prices(100.0), "rooms_available": [3] * 90},
-        2: {"prices_from": TODAY, "nightly_prices": prices(300.0), "rooms_available": [1] * 90},
-        3: {"prices_from": TODAY, "nightly_prices": prices(60.0), "rooms_available": [0] * 90},
-    }, HOUR / 2), NOW)
-    await store.close()
-
-
 @pytest.fixture(scope="module")
 def state(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict[str, str]]:
     settings = Settings(state_dir=tmp_path_factory.mktemp("state"))
-    asyncio.run(seed_store(settings))
+    asyncio.run(seed_store(settings, NOW, TODAY))
     catalog = Catalog(settings.resolved_catalog_url)
     catalog.create_schema()
     tokens = {}

@@ -14,7 +14,7 @@ variable "location" {
 }
 
 variable "image" {
-  description = "Container image of Groundwork (the project installed, `groundwork` on the PATH)."
+  description = "Groundwork serving image built from the repository's Dockerfile (`groundwork serve`, non-root, settings from the environment)."
   type        = string
 }
 
