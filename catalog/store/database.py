@@ -16,7 +16,6 @@ from groundwork.catalog.store.migrate import upgrade
 from groundwork.catalog.store.models import utc_now
 from groundwork.errors import Conflict
 
-
 SQLITE_BUSY_SECONDS = 60.0
 """How long a SQLite writer waits for the database lock before giving up."""
 
