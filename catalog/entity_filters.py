@@ -11,7 +11,7 @@ check a filter before it is stored and return it read-only. Nothing here does I/
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from types import MappingProxyType
 
 from groundwork.errors import InvalidInput
@@ -107,6 +107,43 @@ def token_filter(
                 field="entity_filter",
             )
     return dict(entity_filter)
+
+
+def require_known_keys(
+    entity_filter: Mapping[str, EntityValue] | None, known: Collection[str]
+) -> None:
+    """Refuse a binding on a key that is no entity key of a registered feature view.
+
+    A binding on an unknown key (``userid``, ``User_Id``) would restrict nothing,
+    so it is refused rather than stored: the system fails closed.
+
+    Raises:
+        InvalidInput: naming the unknown keys and the valid ones.
+    """
+    if not entity_filter:
+        return
+    unknown = sorted(key for key in entity_filter if key not in known)
+    if unknown:
+        valid = sorted(known)
+        raise InvalidInput(
+            f"entity_filter keys {unknown} are not entity keys of a registered feature view; "
+            f"valid keys: {valid if valid else 'none (register the feature views first)'}",
+            field="entity_filter", unknown_keys=unknown, valid_keys=valid,
+        )
+
+
+def within(minted: Mapping[str, EntityValue] | None,
+           minter: Mapping[str, EntityValue] | None) -> bool:
+    """Whether a token bound to ``minted`` is no wider than one bound to ``minter``.
+
+    An unbound minter may mint anything; a bound one only tokens bound to every
+    one of its own keys with the same values (more keys narrow further).
+    """
+    if not minter:
+        return True
+    if not minted:
+        return False
+    return all(key in minted and minted[key] == value for key, value in minter.items())
 
 
 def frozen_filter(document: Mapping[str, EntityValue] | None) -> Mapping[str, EntityValue] | None:

@@ -183,6 +183,11 @@ def _endpoint_record(row: EndpointRow) -> EndpointRecord:
     )
 
 
+def entity_keys(session: Session) -> set[str]:
+    """The entity keys of every registered feature view (``user_id``, ``city`` ...)."""
+    return set(session.scalars(select(FeatureViewRow.entity).distinct()))
+
+
 def view_spec_document(spec: ViewSpec) -> dict[str, Any]:
     """The JSON document a :class:`ViewSpec` is stored as."""
     return {

@@ -11,7 +11,7 @@ from fnmatch import fnmatchcase
 
 from sqlalchemy import and_, delete, or_, select
 
-from groundwork.catalog.entity_filters import EntityValue, frozen_filter
+from groundwork.catalog.entity_filters import EntityValue, frozen_filter, require_known_keys
 from groundwork.catalog.policy import (
     Grant,
     GranteeKind,
@@ -21,6 +21,7 @@ from groundwork.catalog.policy import (
     checked_grant,
 )
 from groundwork.catalog.store.database import Database, flush_or_conflict
+from groundwork.catalog.store.definitions import entity_keys
 from groundwork.catalog.store.models import GrantRow, utc_now
 from groundwork.catalog.store.principals import principal_row
 from groundwork.catalog.validation import require_member
@@ -65,10 +66,12 @@ class GrantRepository:
             NotFound: when the grantee is a principal that does not exist.
             Conflict: when a grant of the same privilege on the same pattern to
                 the same grantee exists (with or without an entity filter).
-            InvalidInput: when an argument is invalid.
+            InvalidInput: when an argument is invalid, or the entity filter names a key
+                that is no registered feature view's entity key.
         """
         new = checked_grant(grantee, privilege, object_type, pattern, grantee_kind, entity_filter)
         with self._database.transaction() as session:
+            require_known_keys(new.entity_filter, entity_keys(session))
             if new.grantee_kind == GranteeKind.PRINCIPAL:
                 principal_row(session, new.grantee)
             session.add(

@@ -11,9 +11,10 @@ from collections.abc import Mapping
 
 from sqlalchemy import select
 
-from groundwork.catalog.entity_filters import frozen_filter, token_filter
+from groundwork.catalog.entity_filters import frozen_filter, require_known_keys, token_filter
 from groundwork.catalog.policy import Principal
 from groundwork.catalog.store.database import Database
+from groundwork.catalog.store.definitions import entity_keys
 from groundwork.catalog.store.models import PrincipalRow, TokenRow
 from groundwork.catalog.store.principals import groups_of, principal_row
 from groundwork.catalog.tokens import (
@@ -64,13 +65,15 @@ class TokenRepository:
         Raises:
             NotFound: when the principal does not exist.
             Conflict: when the principal is disabled.
-            InvalidInput: when ``expires_at`` is naive or past, or the filter is invalid.
+            InvalidInput: when ``expires_at`` is naive or past, or the filter is invalid
+                or names a key that is no registered feature view's entity key.
         """
         now = self._database.now()
         expires_at = checked_expiry(expires_at, now)
         filter_document = token_filter(entity_filter)
         issued = new_token()
         with self._database.transaction() as session:
+            require_known_keys(filter_document, entity_keys(session))
             principal = principal_row(session, principal_name)
             if principal.disabled:
                 raise Conflict(

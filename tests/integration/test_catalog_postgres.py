@@ -34,6 +34,7 @@ from groundwork.catalog.store.migrate import (
 )
 from groundwork.catalog.store.models import AuditEventRow, Base
 from groundwork.errors import Conflict, NotAuthenticated
+from tests.unit.catalog.conftest import known_entities  # noqa: F401
 from tests.unit.catalog.store.test_administration import *  # noqa: F403
 from tests.unit.catalog.store.test_definitions import *  # noqa: F403
 from tests.unit.catalog.store.test_lineage import *  # noqa: F403
@@ -228,6 +229,7 @@ def test_concurrent_starts_migrate_once(fresh_engine: Engine) -> None:
         catalog.dispose()
 
 
+@pytest.mark.usefixtures("known_entities")
 def test_one_token_used_from_many_threads_then_revoked(catalog: Catalog) -> None:
     catalog.create_principal("planner", PrincipalKind.AGENT, groups=["agents"])
     issued = catalog.issue_token("planner", entity_filter={"user_id": 42})

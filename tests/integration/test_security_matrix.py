@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,10 +21,10 @@ from fastapi.testclient import TestClient
 
 from groundwork import pipeline
 from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
-from groundwork.catalog.store import Catalog
+from groundwork.catalog.store import Catalog, open_catalog
 from groundwork.server import build_app
 from groundwork.settings import Settings
-from tests.unit.groundwork.test_api import seed_store
+from tests.support.demo_state import seed_store
 
 CHECK_IN = (dt.date.today() + dt.timedelta(days=5)).isoformat()
 ENDPOINT_BODIES: dict[str, dict[str, Any]] = {
@@ -66,7 +65,8 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     settings = Settings(state_dir=tmp_path_factory.mktemp("security"))
-    asyncio.run(seed_store(settings))
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    asyncio.run(seed_store(settings, now, now.date()))
     pipeline.register(settings, demo_principal=False)  # views, functions, endpoints, lineage
     catalog = Catalog(settings.resolved_catalog_url)
     catalog.create_schema()
@@ -91,11 +91,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     revoked = catalog.issue_token("planner")
     catalog.revoke_token(revoked.token_id)
     tokens["revoked"] = revoked.token
-    tokens["expired"] = catalog.issue_token(
-        "planner", expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)).token
     catalog.set_principal_disabled("disabled")
     catalog.dispose()
-    time.sleep(1.1)  # let the expiring token expire
+    an_hour_ago = now - dt.timedelta(hours=1)
+    with open_catalog(settings.resolved_catalog_url, now=lambda: an_hour_ago) as earlier:
+        tokens["expired"] = earlier.issue_token(
+            "planner", expires_at=an_hour_ago + dt.timedelta(minutes=1)).token
     return World(settings, tokens)
 
 

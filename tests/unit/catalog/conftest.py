@@ -9,6 +9,7 @@ import pytest
 
 from groundwork.catalog.lineage import Lineage, LineageEdge, build_lineage, job_edges
 from groundwork.catalog.store import Catalog, open_catalog
+from tests.support.entities import register_entity_views
 from tests.unit.catalog.lineage_sample import HOTEL_OFFERS, JOBS, RUNS, SOURCES, UPSTREAM, node
 
 
@@ -23,6 +24,13 @@ def catalog(catalog_url: str) -> Iterator[Catalog]:
     """A catalog with its schema created, disposed after the test."""
     with open_catalog(catalog_url) as catalog:
         yield catalog
+
+
+@pytest.fixture
+def known_entities(catalog: Catalog) -> Catalog:
+    """The catalog with ``user_id``, ``hotel_id`` and ``city`` known entity keys."""
+    register_entity_views(catalog)
+    return catalog
 
 
 @pytest.fixture

@@ -36,7 +36,8 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def issued(catalog: Catalog) -> IssuedToken:
+def issued(known_entities: Catalog) -> IssuedToken:
+    catalog = known_entities
     catalog.create_principal("planner", PrincipalKind.AGENT, groups=["agents"])
     catalog.grant("agents", EXECUTE, ObjectType.ENDPOINT, "hotel_*", grantee_kind=GranteeKind.GROUP)
     return catalog.issue_token("planner", entity_filter={"user_id": 42})

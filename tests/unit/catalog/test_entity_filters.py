@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import pytest
 
 from groundwork.catalog.access import AccessController
+from groundwork.catalog.entity_filters import within
 from groundwork.catalog.policy import (
     Grant,
     GranteeKind,
@@ -124,6 +125,7 @@ def test_no_grant_still_means_no_access() -> None:
     assert not decision.allowed and decision.violations({"user_id": 1}) == {}
 
 
+@pytest.mark.usefixtures("known_entities")
 def test_grant_filters_round_trip_through_the_catalog(catalog: Catalog) -> None:
     catalog.create_principal("planner", PrincipalKind.AGENT, groups=["agents"])
     granted = catalog.grant("agents", EXECUTE, ENDPOINT, "hotel_*", grantee_kind=GROUP,
@@ -153,6 +155,7 @@ def test_invalid_filters_are_refused(catalog: Catalog, entity_filter: dict[str, 
                       entity_filter=entity_filter)  # type: ignore[arg-type]
 
 
+@pytest.mark.usefixtures("known_entities")
 def test_cached_decisions_are_kept_apart_per_claims(catalog: Catalog) -> None:
     catalog.create_principal("planner", PrincipalKind.AGENT, groups=["agents"])
     catalog.grant("agents", EXECUTE, ENDPOINT, "hotel_*", grantee_kind=GROUP,
@@ -169,3 +172,41 @@ def test_cached_decisions_are_kept_apart_per_claims(catalog: Catalog) -> None:
 
     assert constraints == [{"user_id": 42}, {"user_id": 43}, None, {"user_id": 42}]
     assert not access.authorize(access.authenticate(unbound), HOTEL_OFFERS, EXECUTE).allowed
+
+
+@pytest.mark.parametrize("key", ["userid", "User_Id", "user", "hotel"])
+def test_a_binding_on_an_unknown_entity_key_is_refused(known_entities: Catalog, key: str) -> None:
+    catalog = known_entities
+    catalog.create_principal("planner", PrincipalKind.AGENT)
+
+    with pytest.raises(InvalidInput) as token_error:
+        catalog.issue_token("planner", entity_filter={key: 42})
+    with pytest.raises(InvalidInput) as grant_error:
+        catalog.grant("planner", EXECUTE, ENDPOINT, "*", entity_filter={key: 42})
+
+    for error in (token_error.value, grant_error.value):
+        assert error.details["field"] == "entity_filter"
+        assert error.details["valid_keys"] == ["city", "hotel_id", "user_id"]
+        assert error.details["unknown_keys"] == [key]
+    assert catalog.list_tokens("planner") == [] and catalog.list_grants() == []
+
+
+def test_no_binding_is_accepted_before_any_view_is_registered(catalog: Catalog) -> None:
+    catalog.create_principal("planner", PrincipalKind.AGENT)
+
+    with pytest.raises(InvalidInput, match="register the feature views first"):
+        catalog.issue_token("planner", entity_filter={"user_id": 42})
+
+
+@pytest.mark.parametrize(("minted", "minter", "expected"), [
+    (None, None, True),
+    ({"user_id": 42}, None, True),
+    (None, {"user_id": 42}, False),
+    ({"user_id": 43}, {"user_id": 42}, False),
+    ({"city": "Rome"}, {"user_id": 42}, False),
+    ({"user_id": 42}, {"user_id": 42}, True),
+    ({"user_id": 42, "city": "Rome"}, {"user_id": 42}, True),
+    ({"user_id": 42}, {"user_id": 42, "city": "Rome"}, False),
+])
+def test_a_minted_token_is_never_wider_than_its_minter(minted, minter, expected) -> None:
+    assert within(minted, minter) is expected

@@ -79,6 +79,7 @@ def test_the_plaintext_is_returned_once_and_only_its_hash_is_stored(
     assert catalog.authenticate(issued.token).name == planner
 
 
+@pytest.mark.usefixtures("known_entities")
 def test_authentication_returns_groups_and_the_token_entity_filter(
     catalog: Catalog, planner: str
 ) -> None:

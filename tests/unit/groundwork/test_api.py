@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
 from groundwork.catalog.store import Catalog
+from groundwork.features.registry import load_view_specs
 from groundwork.server import build_app
 from groundwork.settings import Settings
 from tests.support.demo_state import prices, seed_store
@@ -27,6 +28,8 @@ def state(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, dict[str,
     asyncio.run(seed_store(settings, NOW, TODAY))
     catalog = Catalog(settings.resolved_catalog_url)
     catalog.create_schema()
+    for view in load_view_specs(settings.feature_tables_dir).values():
+        catalog.register_feature_view(view)
     tokens = {}
     for name in ("planner", "bound", "nobody", "hotels_only", "admin"):
         catalog.create_principal(name, PrincipalKind.AGENT)

@@ -13,12 +13,13 @@ from groundwork.catalog.audit import AuditEvent
 from groundwork.catalog.definitions import EndpointRecord, FunctionRecord
 from groundwork.catalog.lineage import job_edges
 from groundwork.catalog.policy import GranteeKind, ObjectType, Privilege
-from groundwork.catalog.store import Catalog
+from groundwork.catalog.store import Catalog, open_catalog
 from groundwork.catalog_cli import catalog_app, parse_duration, parse_entities, parse_moment
 from groundwork.dag.spec import EndpointSpec, Input, Lookup
 from groundwork.errors import InvalidInput
 from groundwork.features.spec import FeatureSpec, ValueType, ViewSpec
 from groundwork.sync.state import SyncStatus
+from tests.support.entities import register_entity_views
 
 
 @pytest.fixture
@@ -51,6 +52,8 @@ HOTEL_OFFERS = EndpointSpec(
 @pytest.fixture
 def invoke(state_dir: Path) -> Invoke:
     runner = CliRunner()
+    with open_catalog(f"sqlite:///{state_dir / 'catalog.db'}") as catalog:
+        register_entity_views(catalog)
 
     def run(*arguments: str, input: str | None = None) -> Result:
         return runner.invoke(catalog_app((HOTEL_OFFERS,)), list(arguments), input=input,

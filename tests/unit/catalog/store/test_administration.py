@@ -61,6 +61,7 @@ def test_groups_are_listed_with_members_and_grant_counts(catalog: Catalog) -> No
     assert catalog.group_members("nobody") == []
 
 
+@pytest.mark.usefixtures("known_entities")
 def test_tokens_are_listed_without_secrets(catalog: Catalog) -> None:
     catalog.create_principal("planner", PrincipalKind.AGENT)
     catalog.create_principal("alice", PrincipalKind.USER)
