@@ -38,6 +38,7 @@ class AuditEvent:
         status_code: HTTP status of the response.
         latency_ms: Time spent serving the call, in milliseconds.
         trace_id: Trace id of the request, for correlating with logs and traces.
+        channel: The door the call came through: ``rest``, ``mcp`` or ``admin``.
     """
 
     ts: dt.datetime
@@ -50,6 +51,7 @@ class AuditEvent:
     status_code: int
     latency_ms: float
     trace_id: str = ""
+    channel: str = "rest"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +68,7 @@ class AuditPage:
 
 
 CallRecord: TypeAlias = tuple[
-    dt.datetime, str | None, ObjectType, str, Privilege, bool, str, int, float, str
+    dt.datetime, str | None, ObjectType, str, Privilege, bool, str, int, float, str, str
 ]
 """An :class:`AuditEvent`'s fields in declaration order, as :meth:`AuditSink.record` queues them."""
 
@@ -129,6 +131,7 @@ class AuditSink:
         status_code: int,
         latency_ms: float,
         trace_id: str,
+        channel: str = "rest",
     ) -> None:
         """Queue the event of a call that ends now, stamped with the current UTC time.
 
@@ -138,7 +141,7 @@ class AuditSink:
         """
         pending = self._pending
         pending.append((dt.datetime.now(dt.UTC), principal, object_type, object_name, privilege,
-                        allowed, reason, status_code, latency_ms, trace_id))
+                        allowed, reason, status_code, latency_ms, trace_id, channel))
         if len(pending) >= self._batch_size and not self._wakeup_requested:
             self._request_flush()
 

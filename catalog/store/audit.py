@@ -46,7 +46,7 @@ class AuditRepository:
              "object_name": event.object_name, "privilege": event.privilege,
              "allowed": event.allowed, "reason": event.reason,
              "status_code": event.status_code, "latency_ms": event.latency_ms,
-             "trace_id": event.trace_id}
+             "trace_id": event.trace_id, "channel": event.channel}
             for event in events
         ]  # plain dicts: dataclasses.asdict deep-copies and costs twice the insert
         with self._database.transaction() as session:
@@ -183,4 +183,5 @@ def _audit_event(row: AuditEventRow) -> AuditEvent:
         status_code=row.status_code,
         latency_ms=row.latency_ms,
         trace_id=row.trace_id,
+        channel=row.channel,
     )

@@ -225,6 +225,7 @@ class AuditEventRow(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     latency_ms: Mapped[float]
     trace_id: Mapped[str] = mapped_column(String(64), default="")
+    channel: Mapped[str] = mapped_column(String(16), default="rest", server_default="rest")
 
 
 class SyncRunRow(Base):
