@@ -25,7 +25,7 @@ from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Pr
 from groundwork.catalog.store import Catalog
 from groundwork.server import build_app
 from groundwork.settings import Settings
-from tests.unit.groundwork.test_api import seed_store
+from tests.unit.dag.http.test_api import seed_store
 
 CHECK_IN = (dt.date.today() + dt.timedelta(days=5)).isoformat()
 ENDPOINT_BODIES: dict[str, dict[str, Any]] = {

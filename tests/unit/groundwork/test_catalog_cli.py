@@ -167,7 +167,8 @@ def test_lineage_in_three_formats(invoke: Invoke, state_dir: Path) -> None:
                                      "    └── feature view hotel_prices"]
     assert "raw dataset prices" in text and "online store primary:sqlite" in text
     assert dot.startswith("digraph lineage {") and '-> "dataset:prices"' in dot
-    assert mermaid.startswith("flowchart LR") and "Spark job: groundwork.features.jobs.hotel_prices" in mermaid
+    assert mermaid.startswith("flowchart LR") and (
+        "Spark job: groundwork.features.jobs.hotel_prices" in mermaid)
 
 
 def test_parsers() -> None:
