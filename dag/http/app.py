@@ -1,4 +1,8 @@
-"""The composition root of the REST server."""
+"""The REST app, composed: routers, error handlers, the invoke fast door, OpenAPI.
+
+The process's composition root (``groundwork/server.py``) builds the serving
+context and calls :func:`create_app`.
+"""
 
 from __future__ import annotations
 

@@ -122,9 +122,12 @@ class Admission:
             listing door says what it listed.
     """
 
-    __slots__ = ("_guard", "channel", "_token", "_privilege", "_securable", "_audited",
-                 "trace_id", "_metric", "_started", "principal", "decision", "allowed",
-                 "reason", "status")
+    # Defaults at class level: a call sets only what its outcome changes.
+    principal: Principal | None = None
+    decision: Decision | None = None
+    allowed: bool = False
+    reason: str = ""
+    status: int = 200
 
     def __init__(self, guard: Guard, channel: Channel, token: str | None, privilege: Privilege,
                  securable: Securable | None, audited: Securable, trace_id: str,
@@ -138,38 +141,44 @@ class Admission:
         self.trace_id = trace_id
         self._metric = metric
         self._started = guard.clock()
-        self.principal: Principal | None = None
-        self.decision: Decision | None = None
-        self.allowed = False
-        self.reason = ""
-        self.status = 200
 
     def __enter__(self) -> Admission:
-        """Authenticate, then authorize on the securable (the failure is audited too)."""
+        """Authenticate, then authorize on the securable (a refusal is audited too)."""
+        access = self._guard.access
         try:
-            self._check()
+            principal = self.principal = access.authenticate(self._token)
+            securable = self._securable
+            if securable is None:
+                self.allowed = True
+                return self
+            decision = self.decision = access.authorize(principal, securable, self._privilege)
+            self.allowed, self.reason = decision.allowed, decision.reason
+            if not decision.allowed:
+                raise AccessDenied(decision.reason, privilege=self._privilege.value,
+                                   **{securable.object_type.value: securable.name})
         except BaseException as error:
-            self._finish(error)
+            self.__exit__(type(error), error, None)
             raise
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:
         """Observe and audit the call's outcome; errors propagate."""
-        self._finish(error)
-
-    def _check(self) -> None:
-        access = self._guard.access
-        principal = self.principal = access.authenticate(self._token)
-        securable = self._securable
-        if securable is None:
-            self.allowed = True
-            return
-        decision = self.decision = access.authorize(principal, securable, self._privilege)
-        self.allowed, self.reason = decision.allowed, decision.reason
-        if not decision.allowed:
-            raise AccessDenied(decision.reason, privilege=self._privilege.value,
-                               **{securable.object_type.value: securable.name})
+        guard = self._guard
+        elapsed = guard.clock() - self._started
+        status, allowed, reason = self.status, self.allowed, self.reason
+        if error is not None:
+            status = status_of(error)
+            if isinstance(error, AccessDenied):
+                allowed, reason = False, error.message
+            elif isinstance(error, GroundworkError):
+                reason = reason or error.message
+        if self._metric is not None:
+            guard.metrics.observe(self._metric, status, elapsed)
+        principal, audited = self.principal, self._audited
+        guard.audit.record(None if principal is None else principal.name, audited.object_type,
+                           audited.name, self._privilege, allowed, reason, status,
+                           elapsed * 1000, self.trace_id)
 
     def allows(self, securable: Securable) -> bool:
         """Whether the caller holds the admission's privilege on ``securable`` (for listings)."""
@@ -196,20 +205,3 @@ class Admission:
             raise AccessDenied(
                 f"the grant allows {self._audited.name} only for {field}={value!r}",
                 field=field)
-
-    def _finish(self, error: BaseException | None) -> None:
-        guard = self._guard
-        elapsed = guard.clock() - self._started
-        status, allowed, reason = self.status, self.allowed, self.reason
-        if error is not None:
-            status = status_of(error)
-            if isinstance(error, AccessDenied):
-                allowed, reason = False, error.message
-            elif isinstance(error, GroundworkError):
-                reason = reason or error.message
-        if self._metric is not None:
-            guard.metrics.observe(self._metric, status, elapsed)
-        principal, audited = self.principal, self._audited
-        guard.audit.record(None if principal is None else principal.name, audited.object_type,
-                           audited.name, self._privilege, allowed, reason, status,
-                           elapsed * 1000, self.trace_id)

@@ -103,11 +103,13 @@ async def invoke_asgi(context: ServingContext, name: str, scope: Scope, receive:
 
 async def _request_body(receive: Receive) -> bytes | None:
     """The whole request body; ``None`` when the client disconnected first."""
-    chunks = []
+    message = await receive()
+    chunks: list[bytes] = []
     while True:
-        message = await receive()
         if message["type"] == "http.disconnect":
             return None
-        chunks.append(message.get("body", b""))
+        body = message.get("body", b"")
         if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            return b"".join((*chunks, body)) if chunks else body
+        chunks.append(body)
+        message = await receive()
