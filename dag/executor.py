@@ -2,7 +2,10 @@
 
 Values live in one dict keyed by node name. Each round runs its functions,
 then sends its lookups as one ``read`` per store (stores are read
-concurrently). :class:`Executor` binds a plan to its stores once, at
+concurrently). A round with two or more async functions runs each function as
+a task that starts once the functions it reads from have finished, so
+independent ones overlap; other rounds call their functions in order, without
+scheduling a task. :class:`Executor` binds a plan to its stores once, at
 start-up. A failing optional node records a per-node error and the call
 returns a partial result; a failing required node fails the call. The features
 of a failed optional lookup read as missing (``None``), which their typed
@@ -70,8 +73,21 @@ class _Read:
 
 @dataclass(frozen=True, slots=True)
 class _Step:
+    """One round bound to its stores.
+
+    Attributes:
+        functions: The round's functions, in dependency order.
+        reads: One read per store serving the round's lookups.
+        concurrent: Whether the functions run as tasks (two or more are async).
+    """
+
     functions: tuple[Node, ...]
     reads: tuple[_Read, ...]
+    concurrent: bool
+
+
+def _is_async(node: Node) -> bool:
+    return inspect.iscoroutinefunction(node.function)
 
 
 class Executor:
@@ -91,7 +107,8 @@ class Executor:
         self.plan = plan
         self.outputs = tuple(plan.graph.spec.outputs)
         self.steps = tuple(
-            _Step(functions=step.functions, reads=self._reads(step.lookups, store_for))
+            _Step(functions=step.functions, reads=self._reads(step.lookups, store_for),
+                  concurrent=sum(map(_is_async, step.functions)) >= 2)
             for step in plan.rounds
         )
 
@@ -125,8 +142,11 @@ class Executor:
         """
         run = _Run(inputs)
         for step in self.steps:
-            for node in step.functions:
-                await run.run_function(node)
+            if step.concurrent:
+                await run.run_concurrently(step.functions)
+            else:
+                for node in step.functions:
+                    await run.run_function(node)
             reads = step.reads
             if len(reads) == 1:  # one store: read it in this task, no task to schedule
                 await run.read(reads[0])
@@ -177,6 +197,27 @@ class _Run:
             self.fail(node, error)
         else:
             values[node.name] = result
+
+    async def run_concurrently(self, functions: Sequence[Node]) -> None:
+        """Run one round's functions as tasks, each once its upstream functions are done.
+
+        A failing required function cancels the others and fails the call with
+        its own error.
+        """
+        tasks: dict[str, asyncio.Task[None]] = {}
+        try:
+            async with asyncio.TaskGroup() as group:
+                for node in functions:  # dependency order: upstream tasks exist already
+                    upstream = [tasks[name] for name in node.dependencies if name in tasks]
+                    tasks[node.name] = group.create_task(self._run_after(upstream, node))
+        except BaseExceptionGroup as failures:
+            error = failures.exceptions[0]  # the call fails as if the round ran in order
+            raise error from error.__cause__
+
+    async def _run_after(self, upstream: Sequence[asyncio.Task[None]], node: Node) -> None:
+        for task in upstream:
+            await task
+        await self.run_function(node)
 
     async def read(self, read: _Read) -> None:
         """Send one store's lookups as one ``read`` and assign what comes back."""

@@ -1,8 +1,8 @@
 """Pydantic models and JSON Schemas of an endpoint's request and response.
 
-One request model per endpoint feeds the OpenAPI document, the ``/v1/tools``
-listing (hence the LangChain ``args_schema`` and MCP ``inputSchema``) and the
-validation of every call.
+Derived from the compiled DAG: one request model per endpoint feeds the
+OpenAPI document, the tool listing (hence the LangChain ``args_schema`` and MCP
+``inputSchema``) and the validation of every call.
 """
 
 from __future__ import annotations
@@ -31,20 +31,6 @@ class NodeError(BaseModel):
 
     code: str
     message: str
-
-
-class ErrorBody(BaseModel):
-    """The error object of every failed call."""
-
-    code: str = Field(description="Stable machine-readable code.")
-    message: str = Field(description="Human-readable explanation.")
-    details: dict[str, Any] = Field(default_factory=dict)
-
-
-class ErrorResponse(BaseModel):
-    """Shape of every error response."""
-
-    error: ErrorBody
 
 
 def _camel(name: str) -> str:

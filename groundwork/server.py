@@ -10,10 +10,10 @@ from fastapi import FastAPI
 from groundwork.catalog.access import AccessController
 from groundwork.catalog.audit import AuditSink
 from groundwork.catalog.store import Catalog, open_catalog
-from groundwork.dag.app import create_app
-from groundwork.dag.metrics import Metrics
+from groundwork.dag.http.app import create_app
+from groundwork.dag.http.context import ServingContext
+from groundwork.dag.http.metrics import Metrics
 from groundwork.dag.runtime import compile_endpoints
-from groundwork.dag.serving import ServingContext
 from groundwork.dag.spec import EndpointSpec
 from groundwork.features.spec import ViewSpec
 from groundwork.settings import PRIMARY, Settings
@@ -70,8 +70,9 @@ def build_app(
         audit.start()
         try:
             yield ServingContext(endpoints=compiled, stores=stores,
-                                 view_stores=dict(settings.view_stores), catalog=catalog,
-                                 access=AccessController(catalog), audit=audit, metrics=Metrics())
+                                 view_stores=dict(settings.view_stores), primary_store=PRIMARY,
+                                 catalog=catalog, access=AccessController(catalog), audit=audit,
+                                 metrics=Metrics())
         finally:
             await audit.stop()
             for store in stores.values():

@@ -91,6 +91,15 @@ def test_one_entity_lookup_serves_values_with_status_and_freshness(
     assert len(body["trace_id"]) == 32
 
 
+def test_a_body_sent_in_chunks_is_read_whole(client: TestClient,
+                                             tokens: dict[str, str]) -> None:
+    response = client.post("/v1/endpoints/user_profile/invoke",
+                           content=iter([b'{"user_id"', b": 42", b"}"]),
+                           headers=auth(tokens["planner"]))
+    assert response.status_code == 200, response.text
+    assert response.json()["outputs"]["budget_per_night"] == 150.0
+
+
 def test_missing_entity_reads_missing(client: TestClient, tokens: dict[str, str]) -> None:
     body = client.post("/v1/endpoints/user_profile/invoke", json={"user_id": 999},
                        headers=auth(tokens["planner"])).json()

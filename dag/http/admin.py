@@ -1,21 +1,19 @@
 """The admin API under ``/v1/admin``: usable only with ``MANAGE`` on the catalog.
 
-Every admin call is authenticated, authorized and audited by
-:class:`AdminRoute` before its handler runs; handlers are thin and call one
-catalog method each. Catalog calls are synchronous SQL, so handlers are plain
+Every admin call passes the guard (:mod:`groundwork.dag.http.guard`, channel
+``admin``) through :class:`AdminRoute` before its handler runs; handlers are
+thin and call one catalog method each. Catalog calls are synchronous SQL, so handlers are plain
 functions that FastAPI runs in its thread pool, off the event loop.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
@@ -23,8 +21,8 @@ from starlette.responses import Response
 from groundwork.catalog import render
 from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege, Securable
 from groundwork.catalog.store import Catalog
-from groundwork.dag.serving import ServingContext, bearer_token, new_trace_id
-from groundwork.errors import AccessDenied, GroundworkError
+from groundwork.dag.http.context import ServingContext
+from groundwork.dag.http.guard import bearer_token
 
 CATALOG = Securable(ObjectType.CATALOG, "catalog")
 EntityValue = int | str
@@ -34,37 +32,21 @@ class AdminRoute(APIRoute):
     """A route that requires MANAGE on the catalog and audits every call."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        """Wrap the handler with authentication, authorization and auditing."""
+        """Wrap the handler in the guard: MANAGE on the catalog, audited as this route."""
         handler = super().get_route_handler()
-        action = f"{','.join(sorted(self.methods or ()))} {self.path}"
+        action = Securable(ObjectType.CATALOG,
+                           f"{','.join(sorted(self.methods or ()))} {self.path}")
 
         async def guarded(request: Request) -> Response:
             context: ServingContext = request.app.state.serving
-            started, principal, allowed, reason, status = time.perf_counter(), None, False, "", 500
-            try:
-                principal = context.access.authenticate(
-                    bearer_token(request.headers.get("authorization")))
-                decision = context.access.authorize(principal, CATALOG, Privilege.MANAGE)
-                allowed, reason = decision.allowed, decision.reason
-                if not allowed:
-                    raise AccessDenied(reason, privilege=Privilege.MANAGE.value)
+            with context.guard.admit(
+                channel="admin", token=bearer_token(request.headers.get("authorization")),
+                privilege=Privilege.MANAGE, securable=CATALOG, audit_as=action,
+                trace_id=request.headers.get("x-request-id"),
+            ) as admission:
                 response = await handler(request)
-                status = response.status_code
+                admission.status = response.status_code
                 return response
-            except GroundworkError as error:
-                status, reason = error.status_code, reason or error.message
-                raise
-            except RequestValidationError:
-                status = 422
-                raise
-            finally:
-                context.audit.record(
-                    principal=None if principal is None else principal.name,
-                    object_type=ObjectType.CATALOG, object_name=action,
-                    privilege=Privilege.MANAGE, allowed=allowed, reason=reason,
-                    status_code=status, latency_ms=(time.perf_counter() - started) * 1000,
-                    trace_id=request.headers.get("x-request-id") or new_trace_id(),
-                )
 
         return guarded
 

@@ -1,4 +1,8 @@
-"""The composition root of the REST server."""
+"""The REST app, composed: routers, error handlers, the invoke fast door, OpenAPI.
+
+The process's composition root (``groundwork/server.py``) builds the serving
+context and calls :func:`create_app`.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +16,12 @@ from fastapi.openapi.utils import get_openapi
 from starlette.routing import get_route_path
 from starlette.types import Receive, Scope, Send
 
-from groundwork.dag.admin import router as admin_router
-from groundwork.dag.http_errors import install_error_handlers
-from groundwork.dag.routes import add_endpoint_routes, invoke_asgi, invoke_target, router
+from groundwork.dag.http.admin import router as admin_router
+from groundwork.dag.http.context import ServingContext
+from groundwork.dag.http.invoke import invoke_asgi, invoke_target
+from groundwork.dag.http.render import install_error_handlers
+from groundwork.dag.http.routes import add_endpoint_routes, router
 from groundwork.dag.runtime import CompiledEndpoint
-from groundwork.dag.serving import ServingContext
 
 ContextFactory = Callable[[], Any]
 """Async context manager factory yielding the :class:`ServingContext`."""
@@ -25,7 +30,8 @@ ContextFactory = Callable[[], Any]
 class GroundworkApp(FastAPI):
     """The FastAPI app, with endpoint calls dispatched before FastAPI's own stack.
 
-    ``POST /v1/endpoints/{name}/invoke`` goes straight to :func:`groundwork.dag.routes.invoke_asgi`;
+    ``POST /v1/endpoints/{name}/invoke`` goes straight to
+    :func:`~groundwork.dag.http.invoke.invoke_asgi`;
     everything else (and the OpenAPI document, built from the typed invoke routes
     that stay registered) is FastAPI's as usual. Once middleware is added
     (``app.add_middleware``: CORS, tracing, ...), every call goes through FastAPI's
@@ -38,7 +44,7 @@ class GroundworkApp(FastAPI):
             name = invoke_target(get_route_path(scope) if scope.get("root_path")
                                  else scope["path"])
             if name is not None:
-                await invoke_asgi(self, name, scope, receive, send)
+                await invoke_asgi(self.state.serving, name, scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
 

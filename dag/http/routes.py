@@ -1,0 +1,129 @@
+"""Thin routes: read the input, call one service function, return the response."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, FastAPI, Request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.responses import Response
+
+from groundwork.dag.http import tools
+from groundwork.dag.http.context import ServingContext
+from groundwork.dag.http.guard import bearer_token
+from groundwork.dag.http.invoke import INVOKE_PREFIX, INVOKE_SUFFIX, invoke
+from groundwork.dag.http.render import ErrorResponse
+from groundwork.dag.runtime import CompiledEndpoint
+from groundwork.errors import StoreUnavailable
+from groundwork.features.spec import ViewSpec
+from groundwork.sync.base import OnlineStore, ReadRequest
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": description}
+    for status, description in {
+        401: "Missing, malformed, unknown, expired or revoked token.",
+        403: "No grant of EXECUTE on this endpoint, or input outside the token's entities.",
+        404: "No such endpoint.",
+        422: "Invalid input; `details.fields` names each field.",
+        503: "An online store is unavailable.",
+    }.items()
+}
+
+
+def _json(body: bytes, status: int = 200) -> Response:
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def _context(request: Request) -> ServingContext:
+    context: ServingContext = request.app.state.serving
+    return context
+
+
+async def _invoke(request: Request, name: str) -> Response:
+    body = await invoke(
+        _context(request), name=name, token=bearer_token(request.headers.get("authorization")),
+        body=await request.body(), trace_id=request.headers.get("x-request-id"),
+    )
+    return _json(body)
+
+
+def endpoint_route(endpoint: CompiledEndpoint) -> Any:
+    """The invoke route of one endpoint."""
+    name = endpoint.name
+
+    async def invoke_endpoint(request: Request) -> Response:
+        return await _invoke(request, name)
+
+    invoke_endpoint.__name__ = f"invoke_{name}"
+    return invoke_endpoint
+
+
+def add_endpoint_routes(app: FastAPI, endpoints: dict[str, CompiledEndpoint]) -> None:
+    """One typed POST route per endpoint, then a catch-all that answers 404.
+
+    They give each endpoint its typed operation in the OpenAPI document and
+    answer calls once middleware is added; without middleware,
+    :class:`~groundwork.dag.http.app.GroundworkApp` hands the calls to
+    :func:`~groundwork.dag.http.invoke.invoke_asgi` before FastAPI's routing. Both
+    call :func:`~groundwork.dag.http.invoke.invoke`.
+    """
+    for endpoint in endpoints.values():
+        app.add_api_route(
+            f"{INVOKE_PREFIX}{endpoint.name}{INVOKE_SUFFIX}", endpoint_route(endpoint),
+            methods=["POST"], summary=endpoint.name, description=endpoint.description,
+            tags=["endpoints"],
+            response_model=endpoint.schemas.response, responses=_ERRORS,
+            openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"$ref": f"#/components/schemas/{endpoint.schemas.request.__name__}"}
+            }}}},
+        )
+
+    async def invoke_unknown(name: str, request: Request) -> Response:
+        return await _invoke(request, name)
+
+    app.add_api_route(f"{INVOKE_PREFIX}{{name}}{INVOKE_SUFFIX}", invoke_unknown, methods=["POST"],
+                      include_in_schema=False)
+
+
+router = APIRouter()
+
+
+@router.get("/v1/tools", tags=["tools"], responses=_ERRORS)
+async def list_tools(request: Request) -> Response:
+    """Endpoints the caller may execute, each with the JSON Schema of its inputs and outputs."""
+    listed = tools.list_tools(
+        _context(request), token=bearer_token(request.headers.get("authorization")),
+        trace_id=request.headers.get("x-request-id"))
+    return _json(orjson.dumps({"tools": listed}))
+
+
+@router.get("/healthz", tags=["operations"])
+async def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["operations"])
+async def readyz(request: Request) -> dict[str, Any]:
+    """The process can serve: endpoints compiled and the online store answers."""
+    context = _context(request)
+    probes: dict[int, tuple[OnlineStore, ViewSpec]] = {}
+    for endpoint in context.endpoints.values():
+        for node in endpoint.plan.graph.nodes.values():
+            if node.view is not None:
+                store = context.store_for(node.view)
+                probes.setdefault(id(store), (store, node.view))
+    try:
+        for store, view in probes.values():  # one real round trip per store
+            await store.read([ReadRequest(view, ["readiness-probe"], ())])
+    except Exception as error:  # noqa: BLE001 - any store failure means not ready
+        raise StoreUnavailable("online store is not answering") from error
+    return {"status": "ready", "endpoints": sorted(context.endpoints)}
+
+
+@router.get("/metrics", tags=["operations"], include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics."""
+    return Response(generate_latest(_context(request).metrics.registry),
+                    media_type=CONTENT_TYPE_LATEST)
