@@ -16,6 +16,7 @@ from groundwork.catalog.store import Catalog
 from groundwork.dag.http.guard import Guard, bearer_token
 from groundwork.dag.http.metrics import Metrics
 from groundwork.errors import AccessDenied, InvalidInput, NotAuthenticated
+from tests.support.entities import register_entity_views
 
 PROFILE = Securable(ObjectType.ENDPOINT, "user_profile")
 OFFERS = Securable(ObjectType.ENDPOINT, "hotel_offers")
@@ -51,6 +52,7 @@ class World:
 def world(tmp_path: Path) -> Iterator[World]:
     catalog = Catalog(f"sqlite:///{tmp_path / 'catalog.db'}")
     catalog.create_schema()
+    register_entity_views(catalog)
     for name in ("planner", "nobody", "bound"):
         catalog.create_principal(name, PrincipalKind.AGENT)
     catalog.grant("planner", Privilege.EXECUTE, ObjectType.ENDPOINT, "user_*")
