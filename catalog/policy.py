@@ -27,7 +27,7 @@ from groundwork.catalog.entity_filters import (
     grant_filter,
 )
 from groundwork.catalog.validation import require_member, require_name
-from groundwork.errors import InvalidInput
+from groundwork.errors import AccessDenied, InvalidInput
 
 
 class Privilege(StrEnum):
@@ -193,6 +193,34 @@ class Decision:
             for name, allowed in self.entity_constraint.items()
             if name in inputs and inputs[name] != allowed
         }
+
+
+def check_entities(principal: Principal, decision: Decision | None,
+                   inputs: Mapping[str, object], object_name: str) -> None:
+    """Refuse inputs outside the entities the caller's token and grant allow.
+
+    The one place both bounds are decided: the token's binding (its claims,
+    ``{"user_id": 42}``) and the constraint of the grant that allowed the call.
+
+    Args:
+        principal: The authenticated caller, with its token's entity filter.
+        decision: The decision that allowed the call; ``None`` when there is none.
+        inputs: The validated request inputs.
+        object_name: What was called, for the message.
+
+    Raises:
+        AccessDenied: naming the first input out of bounds.
+    """
+    if principal.entity_filter:
+        for name, allowed in principal.entity_filter.items():
+            if name in inputs and inputs[name] != allowed:
+                raise AccessDenied(f"token of {principal.name!r} is bound to {name}={allowed!r}",
+                                   field=name)
+    violations = {} if decision is None else decision.violations(inputs)
+    if violations:
+        name, value = next(iter(violations.items()))
+        raise AccessDenied(f"the grant allows {object_name} only for {name}={value!r}",
+                           field=name)
 
 
 def authorize(

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, Strict, create_model
 
 from groundwork.dag.graph import EndpointGraph
 
@@ -58,12 +59,32 @@ class EndpointSchemas:
         return self.response.model_json_schema()
 
 
+_STRICT_SCALARS = (bool, int, float)
+
+
+def strict(annotation: Any) -> Any:
+    """``annotation`` with numbers and booleans taken only as themselves.
+
+    JSON ``true`` is not the integer 1 and ``"42"`` is not 42: an entity key
+    compared with a token's binding must be exactly what the client sent.
+    Optional scalars (``int | None``) are made strict inside the union.
+    """
+    if annotation in _STRICT_SCALARS:
+        return Annotated[annotation, Strict()]
+    arguments = get_args(annotation)
+    if get_origin(annotation) in (Union, UnionType) and arguments:
+        members = tuple(strict(member) for member in arguments)
+        return Union[members]  # noqa: UP007 - built from a tuple
+    return annotation
+
+
 def endpoint_schemas(graph: EndpointGraph) -> EndpointSchemas:
     """Build the request and response models of an endpoint from its DAG."""
     spec = graph.spec
     prefix = _camel(spec.name)
     request_fields: dict[str, Any] = {
-        item.name: (item.type, Field(description=item.description, **dict(item.constraints)))
+        item.name: (strict(item.type),
+                    Field(description=item.description, **dict(item.constraints)))
         for item in spec.inputs
     }
     request = create_model(

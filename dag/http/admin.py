@@ -15,17 +15,26 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from starlette.responses import Response
 
 from groundwork.catalog import render
-from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege, Securable
+from groundwork.catalog.entity_filters import format_entity_filter, within
+from groundwork.catalog.policy import (
+    GranteeKind,
+    ObjectType,
+    Principal,
+    PrincipalKind,
+    Privilege,
+    Securable,
+)
 from groundwork.catalog.store import Catalog
 from groundwork.dag.http.context import ServingContext
 from groundwork.dag.http.guard import bearer_token
+from groundwork.errors import AccessDenied
 
 CATALOG = Securable(ObjectType.CATALOG, "catalog")
-EntityValue = int | str
+EntityValue = StrictInt | StrictStr
 
 
 class AdminRoute(APIRoute):
@@ -44,6 +53,7 @@ class AdminRoute(APIRoute):
                 privilege=Privilege.MANAGE, securable=CATALOG, audit_as=action,
                 trace_id=request.headers.get("x-request-id"),
             ) as admission:
+                request.state.principal = admission.principal
                 response = await handler(request)
                 admission.status = response.status_code
                 return response
@@ -164,7 +174,16 @@ def list_tokens(request: Request, principal: str | None = None) -> Response:
 
 @router.post("/tokens", status_code=201)
 def issue_token(request: Request, body: TokenIn) -> Response:
-    """Issue a token; the response is the only place its plaintext ever appears."""
+    """Issue a token; the response is the only place its plaintext ever appears.
+
+    A caller whose own token is bound to entities may only mint tokens bound at
+    least as narrowly: it cannot escalate to an unbound or wider token.
+    """
+    minter: Principal = request.state.principal
+    if not within(body.entity_filter, minter.entity_filter):
+        raise AccessDenied(
+            f"a token bound to {format_entity_filter(minter.entity_filter or {})} cannot "
+            "mint a token that is unbound or wider than itself", field="entity_filter")
     expires_at = (None if body.expires_in_seconds is None else
                   dt.datetime.now(dt.UTC) + dt.timedelta(seconds=body.expires_in_seconds))
     issued = _catalog(request).issue_token(

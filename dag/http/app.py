@@ -13,15 +13,19 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from starlette.routing import get_route_path
+from starlette.routing import Route, get_route_path
 from starlette.types import Receive, Scope, Send
 
 from groundwork.dag.http.admin import router as admin_router
 from groundwork.dag.http.context import ServingContext
 from groundwork.dag.http.invoke import invoke_asgi, invoke_target
+from groundwork.dag.http.mcp import McpDoor
 from groundwork.dag.http.render import install_error_handlers
 from groundwork.dag.http.routes import add_endpoint_routes, router
 from groundwork.dag.runtime import CompiledEndpoint
+
+MCP_PATH = "/mcp"
+"""Where MCP clients connect (streamable HTTP)."""
 
 ContextFactory = Callable[[], Any]
 """Async context manager factory yielding the :class:`ServingContext`."""
@@ -39,10 +43,15 @@ class GroundworkApp(FastAPI):
     invoke routes give the same answers.
     """
 
+    mcp_door: McpDoor
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST" and not self.user_middleware:
-            name = invoke_target(get_route_path(scope) if scope.get("root_path")
-                                 else scope["path"])
+        if scope["type"] == "http" and not self.user_middleware:
+            path = get_route_path(scope) if scope.get("root_path") else scope["path"]
+            if path == MCP_PATH:
+                await self.mcp_door(scope, receive, send)
+                return
+            name = invoke_target(path) if scope["method"] == "POST" else None
             if name is not None:
                 await invoke_asgi(self.state.serving, name, scope, receive, send)
                 return
@@ -62,7 +71,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with context() as serving_context:
+        async with context() as serving_context, door.running():
             assert isinstance(serving_context, ServingContext)
             app.state.serving = serving_context
             # What exists now lives as long as the server: keep it out of every
@@ -78,7 +87,10 @@ def create_app(
         title="Groundwork", version="0.1.0", lifespan=lifespan,
         description="Features and functions served as governed endpoints for GenAI apps.",
     )
+    door = app.mcp_door = McpDoor(lambda: app.state.serving)
     install_error_handlers(app)
+    app.router.routes.append(Route(MCP_PATH, door, methods=["GET", "POST", "DELETE"],
+                                   include_in_schema=False))
     app.include_router(router)
     app.include_router(admin_router)
     add_endpoint_routes(app, dict(endpoints))

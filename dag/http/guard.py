@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from groundwork.catalog.access import AccessController
 from groundwork.catalog.audit import AuditSink
-from groundwork.catalog.policy import Decision, Principal, Privilege, Securable
+from groundwork.catalog.policy import Decision, Principal, Privilege, Securable, check_entities
 from groundwork.dag.http.metrics import Metrics
 from groundwork.dag.http.render import status_of
 from groundwork.errors import AccessDenied, GroundworkError
@@ -179,7 +179,7 @@ class Admission:
         principal, audited = self.principal, self._audited
         guard.audit.record(None if principal is None else principal.name, audited.object_type,
                            audited.name, self._privilege, allowed, reason, status,
-                           elapsed * 1000, self.trace_id)
+                           elapsed * 1000, self.trace_id, self.channel)
 
     def allows(self, securable: Securable) -> bool:
         """Whether the caller holds the admission's privilege on ``securable`` (for listings)."""
@@ -194,15 +194,4 @@ class Admission:
         """
         principal = self.principal
         assert principal is not None, "enter the admission first"
-        if principal.entity_filter:
-            for name, allowed in principal.entity_filter.items():
-                if name in inputs and inputs[name] != allowed:
-                    raise AccessDenied(
-                        f"token of {principal.name!r} is bound to {name}={allowed!r}",
-                        field=name)
-        violations = {} if self.decision is None else self.decision.violations(inputs)
-        if violations:
-            field, value = next(iter(violations.items()))
-            raise AccessDenied(
-                f"the grant allows {self._audited.name} only for {field}={value!r}",
-                field=field)
+        check_entities(principal, self.decision, inputs, self._audited.name)

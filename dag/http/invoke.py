@@ -87,7 +87,7 @@ async def invoke_asgi(context: ServingContext, name: str, scope: Scope, receive:
             authorization = value.decode("latin-1")
         elif key == b"x-request-id" and trace_id is None:
             trace_id = value.decode("latin-1")
-    body = await _request_body(receive)
+    body = await read_body(receive)
     if body is None:
         return
     try:
@@ -101,7 +101,7 @@ async def invoke_asgi(context: ServingContext, name: str, scope: Scope, receive:
     await send({"type": "http.response.body", "body": payload})
 
 
-async def _request_body(receive: Receive) -> bytes | None:
+async def read_body(receive: Receive) -> bytes | None:
     """The whole request body; ``None`` when the client disconnected first."""
     message = await receive()
     chunks: list[bytes] = []

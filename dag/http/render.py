@@ -70,8 +70,8 @@ def status_of(error: BaseException) -> int:
     return 500
 
 
-def render_error(error: Exception) -> Response:
-    """The response to a call that raised ``error``: domain, validation, HTTP error or crash.
+def error_parts(error: BaseException) -> tuple[int, str, str, dict[str, Any]]:
+    """Status, code, message and details of the answer to a call that raised ``error``.
 
     A crash answers a generic 500 and logs the details; its message never
     reaches the client.
@@ -79,15 +79,20 @@ def render_error(error: Exception) -> Response:
     if isinstance(error, GroundworkError):
         if error.status_code >= 500:
             logger.error("%s: %s %s", error.code, error.message, error.details)
-        return error_response(error.status_code, error.code, error.message, error.details)
+        return error.status_code, error.code, error.message, error.details
     if isinstance(error, RequestValidationError):
         domain = invalid_input(error)
-        return error_response(422, domain.code, domain.message, domain.details)
+        return 422, domain.code, domain.message, domain.details
     if isinstance(error, HTTPException):
         code = _HTTP_CODES.get(error.status_code, "http_error")
-        return error_response(error.status_code, code, str(error.detail), {})
+        return error.status_code, code, str(error.detail), {}
     logger.exception("unhandled error", exc_info=error)
-    return error_response(500, "internal_error", "internal server error", {})
+    return 500, "internal_error", "internal server error", {}
+
+
+def render_error(error: Exception) -> Response:
+    """The response to a call that raised ``error``: domain, validation, HTTP error or crash."""
+    return error_response(*error_parts(error))
 
 
 def install_error_handlers(app: FastAPI) -> None:
