@@ -86,7 +86,7 @@ def _console() -> Console:
 
 @contextmanager
 def settings_catalog() -> Iterator[Catalog]:
-    """The settings' catalog, migrated; a domain error becomes one red line and exit 1."""
+    """The settings' catalog, migrated; a domain error becomes one red line and exit 2."""
     settings = Settings()
     if settings.catalog_url is None:
         settings.state_dir.mkdir(parents=True, exist_ok=True)
@@ -95,7 +95,7 @@ def settings_catalog() -> Iterator[Catalog]:
             yield catalog
     except GroundworkError as error:
         Console(stderr=True, highlight=False).print(f"[red]error:[/] {escape(error.message)}")
-        raise typer.Exit(1) from None
+        raise typer.Exit(2) from None
 
 
 def parse_duration(text: str) -> dt.timedelta:

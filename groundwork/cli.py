@@ -6,7 +6,7 @@ import datetime as dt
 import sys
 from importlib.metadata import version
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -14,7 +14,7 @@ from rich.table import Table
 
 from groundwork import infra
 from groundwork.catalog_cli import add_catalog_commands
-from groundwork.errors import MissingExtra
+from groundwork.errors import MissingExtra, NotAuthenticated
 from groundwork.extras import STORE_EXTRAS, from_import_error, require
 from groundwork.settings import PRIMARY, Settings
 
@@ -22,6 +22,9 @@ app = typer.Typer(help="Serve features and functions to GenAI apps.", no_args_is
 console = Console()
 MISSING_EXTRA_STATUS = 2
 """Exit status when a command needs an extra that is not installed."""
+E = TypeVar("E", bound=BaseException)
+EXPECTED_ERROR_STATUS = 2
+"""Exit status of an expected error (bad input, unknown name, server down)."""
 
 ViewOption = Annotated[list[str] | None, typer.Option("--view", help="Feature view (repeatable).")]
 
@@ -169,6 +172,31 @@ def serve_command(
                 log_level="warning", access_log=False)
 
 
+@app.command("mcp")
+def mcp_command() -> None:
+    """Serve the endpoints as MCP tools over stdio (for clients that launch a process).
+
+    The bearer token comes from the GROUNDWORK_TOKEN environment variable; the
+    tools are the endpoints that token may execute.
+    """
+    import asyncio
+    import os
+
+    from groundwork.mcp_stdio import TOKEN_VARIABLE, serve_stdio
+
+    settings = _settings()
+    token = os.environ.get(TOKEN_VARIABLE, "").strip()
+    if not token:
+        _fail(f"set {TOKEN_VARIABLE} to the bearer token the MCP tools run as")
+    try:
+        asyncio.run(serve_stdio(settings, token))
+    except BaseException as error:  # task groups wrap what they raise in groups
+        refused = _first(error, NotAuthenticated)
+        if refused is None:
+            raise
+        _fail(f"{TOKEN_VARIABLE} does not authenticate: {refused.message}")
+
+
 @app.command("ask")
 def ask_command(
     question: Annotated[str, typer.Argument(help="e.g. 'Plan 3 nights in Lisbon from "
@@ -220,6 +248,25 @@ def main(args: list[str] | None = None) -> None:
         if missing is None:
             raise
         _fail_missing_extra(missing)
+
+
+def _first(error: BaseException, kind: type[E]) -> E | None:
+    """``error`` itself, or the first exception of that kind inside (nested) groups."""
+    if isinstance(error, kind):
+        return error
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            found = _first(inner, kind)
+            if found is not None:
+                return found
+    return None
+
+
+def _fail(message: str) -> NoReturn:
+    """An expected error: one red line on stderr and exit status 2, never a traceback."""
+    Console(stderr=True).print(f"error: {message}", style="red", markup=False,
+                               highlight=False, soft_wrap=True)
+    raise SystemExit(EXPECTED_ERROR_STATUS)
 
 
 def _fail_missing_extra(error: MissingExtra) -> None:

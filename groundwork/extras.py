@@ -21,6 +21,7 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "azure": ("azure.cosmos", "aiohttp"),
     "postgres": ("psycopg",),
     "langchain": ("langchain", "langchain_core", "langgraph"),
+    "mcp": ("langchain_mcp_adapters",),
 }
 """Modules each extra provides, by extra name."""
 

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
-from mcp import ClientSession
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
 from groundwork.catalog.policy import ObjectType, Privilege
@@ -195,3 +199,53 @@ async def test_calls_over_mcp_are_audited_with_their_channel(
     assert by_status[422].principal == "travel-planner"
     assert by_status[401].principal is None and not by_status[401].allowed
 
+
+
+def stdio_parameters(demo_state: DemoState, token: str) -> StdioServerParameters:
+    """``groundwork mcp`` of this checkout over the demo state, as a desktop client starts it."""
+    environment = {**os.environ, "GROUNDWORK_STATE_DIR": str(demo_state.state_dir),
+                   "GROUNDWORK_TOKEN": token}
+    return StdioServerParameters(command=sys.executable, args=["-m", "groundwork", "mcp"],
+                                 env=environment)
+
+
+async def test_stdio_serves_the_same_tools_and_answers(
+    demo_server: str, demo_state: DemoState, bound_token: str
+) -> None:
+    listed = rest(demo_server, demo_state.token, "/v1/tools").json()["tools"]
+    expected = rest(demo_server, demo_state.token, "/v1/endpoints/hotel_details/invoke",
+                    CALLS["hotel_details"]).json()
+    async with (stdio_client(stdio_parameters(demo_state, demo_state.token)) as (read, write),
+                ClientSession(read, write) as session):
+        await session.initialize()
+        tools = (await session.list_tools()).tools
+        result = await session.call_tool("hotel_details", CALLS["hotel_details"])
+        failed = await session.call_tool("hotel_details", {"hotel_id": True})
+
+    assert [(tool.name, tool.inputSchema, tool.outputSchema) for tool in tools] == [
+        (tool["name"], tool["input_schema"], tool["output_schema"]) for tool in listed]
+    assert result.structuredContent is not None and not result.isError
+    assert result.structuredContent["outputs"] == expected["outputs"]
+    assert failed.isError and failed.structuredContent is not None
+    assert failed.structuredContent["error"]["code"] == "invalid_input"
+
+    async with (stdio_client(stdio_parameters(demo_state, bound_token)) as (read, write),
+                ClientSession(read, write) as session):
+        await session.initialize()
+        other = await session.call_tool("user_profile", {"user_id": 43})
+    assert other.isError and other.structuredContent is not None
+    assert other.structuredContent["error"]["code"] == "access_denied"
+
+
+@pytest.mark.parametrize(("token", "message"), [
+    ("", "set GROUNDWORK_TOKEN"), ("gw_0123456789abcdef_wrong", "does not authenticate")])
+def test_stdio_without_a_valid_token_is_one_line_and_exit_2(
+    demo_state: DemoState, token: str, message: str
+) -> None:
+    parameters = stdio_parameters(demo_state, token)
+    finished = subprocess.run([parameters.command, *parameters.args], env=parameters.env,
+                              capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+
+    assert finished.returncode == 2
+    assert finished.stderr.startswith("error: ") and message in finished.stderr
+    assert "Traceback" not in finished.stderr and finished.stdout == ""

@@ -125,15 +125,27 @@ def test_a_token_is_printed_once_and_bound_to_an_entity(invoke: Invoke, state_di
     catalog.dispose()
 
 
-def test_errors_are_one_red_line_and_exit_1(invoke: Invoke) -> None:
+def test_errors_are_one_red_line_and_exit_2(invoke: Invoke) -> None:
     for arguments in (("token", "create", "nobody"),
                       ("principal", "create", "bad name"),
                       ("lineage", "nowhere"),
                       ("audit", "--since", "yesterday"),
                       ("token", "create", "nobody", "--expires-in", "soon")):
         result = invoke(*arguments)
-        assert result.exit_code == 1, arguments
+        assert result.exit_code == 2, arguments
         assert result.stderr.startswith("error: ") and "Traceback" not in result.output
+
+
+def test_a_binding_on_an_unknown_entity_key_names_the_valid_keys(invoke: Invoke) -> None:
+    ok(invoke("principal", "create", "planner", "--kind", "agent"))
+    for arguments in (("token", "create", "planner", "--on-behalf-of", "userid=42"),
+                      ("grant", "EXECUTE", "endpoint", "*", "--to", "planner",
+                       "--where", "User_Id=42")):
+        result = invoke(*arguments)
+        assert result.exit_code == 2, arguments
+        assert result.stderr.startswith("error: ") and "Traceback" not in result.output
+        assert "valid keys: ['city', 'hotel_id', 'user_id']" in " ".join(result.stderr.split())
+    assert "planner" not in ok(invoke("token", "list"))
 
 
 def test_audit_shows_filtered_events_with_a_next_page(invoke: Invoke, state_dir: Path) -> None:
