@@ -1,29 +1,34 @@
 """Agents over Groundwork endpoints: LangChain tools and the travel-planner agent.
 
 ``langchain_tools(client)`` (and ``langchain_tools_async``) need the ``langchain``
-extra; importing this package does not, so it loads without LangChain installed.
+extra, ``mcp_tools(base_url, token)`` the ``mcp`` extra; importing this package
+needs neither, so it loads without LangChain installed.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from groundwork.extras import from_import_error
 
 if TYPE_CHECKING:
     from groundwork.agents.langchain_toolkit import langchain_tools, langchain_tools_async
+    from groundwork.agents.mcp_toolkit import mcp_tools
 
-__all__ = ["langchain_tools", "langchain_tools_async"]
+__all__ = ["langchain_tools", "langchain_tools_async", "mcp_tools"]
+_MODULES = {"langchain_tools": "langchain_toolkit", "langchain_tools_async": "langchain_toolkit",
+            "mcp_tools": "mcp_toolkit"}
 
 
 def __getattr__(name: str) -> Any:
-    if name in __all__:
+    if name in _MODULES:
         try:
-            from groundwork.agents import langchain_toolkit
+            module = importlib.import_module(f"groundwork.agents.{_MODULES[name]}")
         except ModuleNotFoundError as error:
             missing = from_import_error(error, f"groundwork.agents.{name}")
             if missing is None:
                 raise
             raise missing from error
-        return getattr(langchain_toolkit, name)
+        return getattr(module, name)
     raise AttributeError(f"module 'groundwork.agents' has no attribute {name!r}")

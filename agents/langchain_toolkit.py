@@ -103,9 +103,15 @@ def result_text(result: JsonObject) -> str:
 def parse_result_text(content: object) -> JsonObject:
     """Read a tool's message content back into a result object.
 
-    Content that is not a JSON object (for instance an exception text written by
-    the agent runtime) becomes error data, so callers always get a mapping.
+    The content is a JSON string (REST tools) or a list of content blocks whose
+    text is one (MCP tools). Content that is not a JSON object (for instance an
+    exception text written by the agent runtime) becomes error data, so callers
+    always get a mapping.
     """
+    if isinstance(content, list):
+        texts = [block.get("text", "") if isinstance(block, dict) else str(block)
+                 for block in content]
+        content = "".join(texts)
     if isinstance(content, str):
         try:
             decoded = orjson.loads(content)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from langchain.agents import create_agent
 from langchain.chat_models import init_chat_model
@@ -85,6 +85,7 @@ async def plan_trip(
     *,
     client: AsyncClient,
     chat_model: str | BaseChatModel | None = None,
+    transport: Literal["rest", "mcp"] = "rest",
 ) -> PlanResult:
     """Answer a stay question with the tools ``client``'s principal may execute.
 
@@ -93,6 +94,8 @@ async def plan_trip(
         client: Client authenticated as the principal the agent acts for.
         chat_model: A chat model, or its id for ``init_chat_model``
             (``"openai:gpt-4.1"``); ``None`` runs the deterministic plan.
+        transport: The door the tools go through: ``rest`` or ``mcp`` (same tools,
+            same results; ``mcp`` needs the ``mcp`` extra).
 
     Raises:
         QuestionNotUnderstood: without a chat model, when the question lacks a part.
@@ -100,9 +103,18 @@ async def plan_trip(
     """
     if chat_model is None:
         stay = TravelQuestion.parse(question)
-        return await _plan_deterministically(stay, await langchain_tools_async(client))
+        return await _plan_deterministically(stay, await _tools(client, transport))
     model = init_chat_model(chat_model) if isinstance(chat_model, str) else chat_model
-    return await _plan_with_model(question, await langchain_tools_async(client), model)
+    return await _plan_with_model(question, await _tools(client, transport), model)
+
+
+async def _tools(client: AsyncClient, transport: Literal["rest", "mcp"]) -> list[BaseTool]:
+    """The caller's tools, over REST or over MCP."""
+    if transport == "mcp":
+        from groundwork.agents.mcp_toolkit import mcp_tools
+
+        return await mcp_tools(client.base_url, client.token)
+    return list(await langchain_tools_async(client))
 
 
 async def _plan_deterministically(stay: TravelQuestion, tools: Sequence[BaseTool]) -> PlanResult:

@@ -55,8 +55,9 @@ def ask(console: Console, settings: Settings, url: str, token: str, question: st
 
     async def run() -> None:
         async with AsyncClient(url, token) as client:
-            result = await plan_trip(question, client=client, chat_model=settings.chat_model)
-        table = Table(title="tool calls (over REST)")
+            result = await plan_trip(question, client=client, chat_model=settings.chat_model,
+                                     transport=settings.agent_transport)
+        table = Table(title=f"tool calls (over {settings.agent_transport.upper()})")
         for column in ("#", "tool", "arguments", "result"):
             table.add_column(column, overflow="fold")
         for number, call in enumerate(result.tool_calls, start=1):

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
         description="LangChain `init_chat_model` id, e.g. `openai:gpt-4.1-mini`; "
         "unset runs the deterministic plan.",
     )
+    agent_transport: Literal["rest", "mcp"] = Field(
+        default="rest",
+        description="How the travel planner reaches its tools: `rest` (/v1/tools and the "
+        "invoke routes) or `mcp` (the /mcp door through langchain-mcp-adapters).",
+    )
     sample_scale: float = Field(
         default=1.0, gt=0, description="Multiplier on the sample data's row counts."
     )

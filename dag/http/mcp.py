@@ -68,10 +68,15 @@ def mcp_tools(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def error_content(error: BaseException) -> bytes:
-    """The REST error object of ``error`` as JSON: ``{"error": {"code", "message", "details"}}``."""
-    _, code, message, details = error_parts(error)
-    return orjson.dumps({"error": {"code": code, "message": message, "details": details}},
-                        default=str)
+    """The error object of ``error`` as JSON: the REST error body, with the HTTP status it has.
+
+    ``{"error": {"code", "message", "details", "status"}}``, as the REST tools
+    return it to a model.
+    """
+    status, code, message, details = error_parts(error)
+    return orjson.dumps(
+        {"error": {"code": code, "message": message, "details": details, "status": status}},
+        default=str)
 
 
 def tool_result(payload: bytes, *, is_error: bool) -> bytes:

@@ -75,6 +75,8 @@ class AsyncClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = base_url
+        self.token = token
+        """The bearer token the client calls with (for other doors, such as MCP)."""
         self.timeout = timeout
         self._http = httpx.AsyncClient(
             base_url=base_url,

@@ -22,10 +22,15 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
+from groundwork.agents.langchain_toolkit import langchain_tools_async, parse_result_text
+from groundwork.agents.mcp_toolkit import mcp_tools
+from groundwork.agents.travel_planner import TravelQuestion, plan_trip
 from groundwork.catalog.policy import ObjectType, Privilege
 from groundwork.catalog.store import open_catalog
+from groundwork.client import AsyncClient
 from groundwork.settings import Settings
 from tests.support.demo_state import PRICES_FROM, DemoState
+from tests.unit.agents.scripted_model import travel_script
 
 pytestmark = pytest.mark.e2e
 
@@ -249,3 +254,46 @@ def test_stdio_without_a_valid_token_is_one_line_and_exit_2(
     assert finished.returncode == 2
     assert finished.stderr.startswith("error: ") and message in finished.stderr
     assert "Traceback" not in finished.stderr and finished.stdout == ""
+
+
+def comparable(result: dict[str, Any]) -> dict[str, Any]:
+    """A tool result without what differs between two calls: the trace id and the ages."""
+    kept = without_trace(result)
+    for entry in kept.get("freshness", []):
+        entry.pop("age_seconds", None)
+    return kept
+
+
+async def test_langchain_tools_over_mcp_are_the_rest_tools(
+    demo_server: str, demo_state: DemoState
+) -> None:
+    over_mcp = {tool.name: tool for tool in await mcp_tools(demo_server, demo_state.token)}
+    async with AsyncClient(demo_server, demo_state.token) as client:
+        over_rest = {tool.name: tool for tool in await langchain_tools_async(client)}
+        assert sorted(over_mcp) == sorted(over_rest)
+        for name, tool in over_mcp.items():
+            assert tool.args_schema == over_rest[name].args_schema
+        for name, arguments in [*CALLS.items(), ("user_profile", {"user_id": 0})]:
+            through_rest = parse_result_text(await over_rest[name].ainvoke(arguments))
+            through_mcp = parse_result_text(await over_mcp[name].ainvoke(arguments))
+            assert comparable(through_mcp) == comparable(through_rest), name
+    assert through_mcp["error"]["code"] == "invalid_input"
+
+
+@pytest.mark.parametrize("chat_model", ["scripted", None])
+async def test_the_travel_plan_over_mcp_is_the_plan_over_rest(
+    demo_server: str, demo_state: DemoState, chat_model: str | None
+) -> None:
+    question = f"Plan 2 nights in Lisbon from {CHECK_IN} for user 42"
+    plans = {}
+    for transport in ("rest", "mcp"):
+        model = travel_script(TravelQuestion.parse(question)) if chat_model else None
+        async with AsyncClient(demo_server, demo_state.token) as client:
+            plans[transport] = await plan_trip(question, client=client, chat_model=model,
+                                               transport=transport)
+
+    rest_plan, mcp_plan = plans["rest"], plans["mcp"]
+    assert "Alfama Garden" in rest_plan.answer
+    assert mcp_plan.answer == rest_plan.answer
+    assert [(call.name, call.arguments, comparable(call.result)) for call in mcp_plan.tool_calls] \
+        == [(call.name, call.arguments, comparable(call.result)) for call in rest_plan.tool_calls]

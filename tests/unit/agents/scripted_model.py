@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import orjson
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage, ToolCall, ToolMessage
@@ -29,6 +28,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field
 
+from groundwork.agents.langchain_toolkit import parse_result_text
 from groundwork.agents.question import TravelQuestion
 from groundwork.agents.render import render_answer
 
@@ -65,7 +65,7 @@ def answer_from_tool_results(write: Callable[[ToolResults], str]) -> Turn:
 def tool_results(messages: Sequence[BaseMessage]) -> ToolResults:
     """Decode the tool messages of a conversation, by tool name."""
     return {
-        str(message.name): orjson.loads(str(message.content))
+        str(message.name): parse_result_text(message.content)
         for message in messages
         if isinstance(message, ToolMessage)
     }
