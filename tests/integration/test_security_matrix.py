@@ -72,7 +72,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     catalog.create_schema()
     for name, groups in [("planner", ["agents"]), ("admin", []), ("nobody", []),
                          ("hotelier", ["hoteliers"]), ("other_group", ["travellers"]),
-                         ("disabled", ["agents"]), ("for_user", []), ("bound", [])]:
+                         ("disabled", ["agents"]), ("for_user", []), ("bound", []),
+                         ("bound_admin", [])]:
         catalog.create_principal(name, PrincipalKind.AGENT, groups)
     catalog.grant("agents", Privilege.EXECUTE, ObjectType.ENDPOINT, "*",
                   grantee_kind=GranteeKind.GROUP)
@@ -84,10 +85,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     catalog.grant("for_user", Privilege.EXECUTE, ObjectType.ENDPOINT, "user_profile",
                   entity_filter={"user_id": "$claims.user_id"})
     catalog.grant("bound", Privilege.EXECUTE, ObjectType.ENDPOINT, "*")
+    catalog.grant("bound_admin", Privilege.MANAGE, ObjectType.CATALOG, "*")
     tokens = {name: catalog.issue_token(name).token
               for name in ("planner", "admin", "nobody", "hotelier", "other_group", "disabled")}
     tokens["bound"] = catalog.issue_token("bound", entity_filter={"user_id": 7}).token
     tokens["for_user"] = catalog.issue_token("for_user", entity_filter={"user_id": 7}).token
+    tokens["bound_admin"] = catalog.issue_token("bound_admin",
+                                                entity_filter={"user_id": 7}).token
     revoked = catalog.issue_token("planner")
     catalog.revoke_token(revoked.token_id)
     tokens["revoked"] = revoked.token
@@ -231,3 +235,98 @@ def test_matching_authorised_calls_succeed(client: TestClient, world: World) -> 
     revoked = client.delete(f"/v1/admin/tokens/{issued.json()['token_id']}", headers=admin)
     assert revoked.status_code == 204
     assert client.get("/v1/tools", headers=newcomer).status_code == 401
+
+
+MCP_HEADERS = {"Accept": "application/json, text/event-stream"}
+
+
+def mcp_message(case: Attempt) -> dict[str, Any] | None:
+    """The MCP request standing for an attempt on REST, if the MCP door offers one."""
+    if case.path == "/v1/tools":
+        return {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    if case.path.startswith("/v1/endpoints/"):
+        name = case.path.split("/")[3]
+        return {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                "params": {"name": name, "arguments": case.body}}
+    return None
+
+
+def test_every_refusal_holds_over_mcp_too(world: World) -> None:
+    cases = [(case, message) for case in attempts(world.tokens)
+             if (message := mcp_message(case)) is not None]
+    assert len(cases) >= 50
+    traces: dict[str, Attempt] = {}
+    with TestClient(build_app(world.settings), raise_server_exceptions=False) as client:
+        for case, message in cases:
+            trace = uuid.uuid4().hex
+            traces[trace] = case
+            response = client.post("/mcp", json=message, headers={
+                **case.headers, **MCP_HEADERS, "X-Request-Id": trace})
+            label = f"MCP {message['method']} {case.path} [{case.why}]"
+            if case.status == 401:
+                assert response.status_code == 401, (label, response.text)
+                assert response.json()["error"]["code"] == "not_authenticated", label
+            else:
+                assert response.status_code == 200, (label, response.text)
+                result = response.json()["result"]
+                assert result["isError"] is True, label
+                assert result["structuredContent"]["error"]["code"] == "access_denied", label
+                assert result["structuredContent"]["error"]["status"] == case.status, label
+            for secret in ("budget_per_night", "Alfama", "token_hash", *world.tokens.values()):
+                assert secret not in response.text, (label, secret)
+    catalog = Catalog(world.settings.resolved_catalog_url)
+    events = {event.trace_id: event for event in catalog.query_audit(limit=2000).events}
+    catalog.dispose()
+    for trace, case in traces.items():
+        event = events.get(trace)
+        assert event is not None, f"not audited: {case}"
+        assert not event.allowed and event.status_code == case.status, case
+        assert event.channel == "mcp", case
+
+
+def test_a_bound_token_cannot_mint_a_wider_one(client: TestClient, world: World) -> None:
+    bound_admin = bearer(world.tokens["bound_admin"])
+    for body in ({"principal": "bound_admin"},
+                 {"principal": "nobody"},
+                 {"principal": "nobody", "entity_filter": {"user_id": 43}},
+                 {"principal": "nobody", "entity_filter": {"city": "Lisbon"}}):
+        response = client.post("/v1/admin/tokens", json=body, headers=bound_admin)
+        assert response.status_code == 403, (body, response.text)
+        assert response.json()["error"]["details"]["field"] == "entity_filter"
+    narrower = client.post("/v1/admin/tokens", headers=bound_admin, json={
+        "principal": "nobody", "entity_filter": {"user_id": 7, "city": "Lisbon"}})
+    assert narrower.status_code == 201, narrower.text
+    same = client.post("/v1/admin/tokens", headers=bound_admin, json={
+        "principal": "planner", "entity_filter": {"user_id": 7}})
+    assert same.status_code == 201, same.text
+    minted = bearer(same.json()["token"])
+    foreign = client.post("/v1/endpoints/user_profile/invoke", json={"user_id": 43},
+                          headers=minted)
+    assert foreign.status_code == 403
+
+
+@pytest.mark.parametrize("entity_filter", [{"userid": 42}, {"User_Id": 42}, {"user_id": True}])
+def test_a_binding_the_catalog_cannot_enforce_is_refused(
+    client: TestClient, world: World, entity_filter: dict[str, Any]
+) -> None:
+    admin = bearer(world.tokens["admin"])
+    token = client.post("/v1/admin/tokens", headers=admin,
+                        json={"principal": "planner", "entity_filter": entity_filter})
+    grant = client.post("/v1/admin/grants", headers=admin, json={
+        "grantee": "planner", "privilege": "EXECUTE", "object_type": "endpoint",
+        "pattern": "user_*", "entity_filter": entity_filter})
+
+    for response in (token, grant):
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert error["code"] == "invalid_input"
+        assert "entity_filter" in response.text
+    if "user_id" not in entity_filter:
+        assert token.json()["error"]["details"]["valid_keys"] == ["city", "hotel_id", "user_id"]
+
+
+def test_json_true_is_not_the_integer_one(client: TestClient, world: World) -> None:
+    response = client.post("/v1/endpoints/user_profile/invoke", json={"user_id": True},
+                           headers=bearer(world.tokens["planner"]))
+    assert response.status_code == 422
+    assert response.json()["error"]["details"]["fields"][0]["field"] == "user_id"
