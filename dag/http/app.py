@@ -98,6 +98,26 @@ def create_app(
     return app
 
 
+OPEN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+"""Routes that answer without a token; every other route needs one."""
+BEARER = "bearerAuth"
+
+
+def declare_bearer_security(document: dict[str, Any]) -> None:
+    """Declare the bearer scheme and require it on every operation that needs a token."""
+    components = document.setdefault("components", {})
+    components.setdefault("securitySchemes", {})[BEARER] = {
+        "type": "http", "scheme": "bearer",
+        "description": "A Groundwork token, `gw_<token_id>_<secret>` (see /v1/admin/tokens).",
+    }
+    for path, operations in document.get("paths", {}).items():
+        if path in OPEN_PATHS:
+            continue
+        for operation in operations.values():
+            if isinstance(operation, dict):
+                operation["security"] = [{BEARER: []}]
+
+
 def _openapi_with_request_models(
     app: FastAPI, endpoints: Mapping[str, CompiledEndpoint]
 ) -> Callable[[], dict[str, Any]]:
@@ -113,6 +133,7 @@ def _openapi_with_request_models(
                     ref_template="#/components/schemas/{model}")
                 schemas.update(schema.pop("$defs", {}))
                 schemas[endpoint.schemas.request.__name__] = schema
+            declare_bearer_security(document)
             app.openapi_schema = document
         return app.openapi_schema
 

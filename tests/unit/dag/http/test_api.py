@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from fastapi.testclient import TestClient
@@ -257,3 +258,17 @@ def test_every_call_is_audited(state: tuple[Settings, dict[str, str]]) -> None:
         (None, False, 401), ("nobody", False, 403), ("planner", True, 200)]
     assert all(event.object_name == "user_profile" for event in events)
     assert "no grant" in events[1].reason
+
+
+def test_openapi_declares_the_bearer_scheme_on_every_guarded_route(
+    client: TestClient,
+) -> None:
+    document = client.get("/openapi.json").json()
+
+    assert document["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http", "scheme": "bearer", "description": ANY}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            expected = None if path in {"/healthz", "/readyz"} else [{"bearerAuth": []}]
+            assert operation.get("security") == expected, (method, path)
+    assert any(path.startswith("/v1/admin/") for path in document["paths"])
