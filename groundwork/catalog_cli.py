@@ -326,10 +326,10 @@ def audit_command(
             allowed=allowed, since=None if since is None else parse_moment(since), limit=limit,
             cursor=cursor,
         )
-    table = Table("time (UTC)", "principal", "call", "outcome", "status", "ms", "reason")
+    table = Table("time (UTC)", "principal", "door", "call", "outcome", "status", "ms", "reason")
     for event in page.events:
         outcome = "[green]allowed[/]" if event.allowed else "[red]denied[/]"
-        table.add_row(_when(event.ts), escape(event.principal or "-"),
+        table.add_row(_when(event.ts), escape(event.principal or "-"), event.channel,
                       escape(f"{event.privilege} {event.object_type} {event.object_name}"),
                       outcome, str(event.status_code), f"{event.latency_ms:.1f}",
                       escape(event.reason))
