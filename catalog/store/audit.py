@@ -1,7 +1,8 @@
 """The audit-events table: batches of events written, filtered pages read.
 
-The events and the non-blocking sink that batches them are
-:mod:`groundwork.catalog.audit`; this module stores and queries them.
+The events and the rules that bound them are :mod:`groundwork.catalog.events`,
+the non-blocking sink that batches them :mod:`groundwork.catalog.audit`; this
+module stores and queries them.
 """
 
 from __future__ import annotations
@@ -12,13 +13,20 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, and_, insert, or_, select
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from groundwork.catalog.audit import AuditEvent, AuditPage
+from groundwork.catalog.events import AuditEvent, AuditPage, storable_event
 from groundwork.catalog.policy import ObjectType, Privilege
 from groundwork.catalog.store.database import Database
 from groundwork.catalog.store.models import AuditEventRow
 from groundwork.catalog.validation import require_member, require_positive, to_utc
-from groundwork.errors import InvalidInput
+from groundwork.errors import InvalidInput, Unavailable
 
 
 class AuditRepository:
@@ -32,25 +40,37 @@ class AuditRepository:
         self._database = database
 
     def record(self, events: Sequence[AuditEvent]) -> None:
-        """Insert a batch of audit events in one transaction.
+        """Insert a batch of audit events in one transaction, every text bounded and cleaned.
+
+        Texts are cut to their column's size with a visible marker, and NUL and
+        lone surrogates are replaced (:func:`storable_event`), so a caller's
+        value never makes the insert fail on either dialect.
 
         Raises:
             InvalidInput: when an event's timestamp is naive.
+            Unavailable: when the database cannot be reached or written now
+                (connection refused or lost, database locked, pool exhausted);
+                any other error means one of these events cannot be stored.
         """
         if not events:
             return
+        rows = []
         for event in events:
             to_utc(event.ts, "ts")
-        rows = [
-            {"ts": event.ts, "principal": event.principal, "object_type": event.object_type,
-             "object_name": event.object_name, "privilege": event.privilege,
-             "allowed": event.allowed, "reason": event.reason,
-             "status_code": event.status_code, "latency_ms": event.latency_ms,
-             "trace_id": event.trace_id, "channel": event.channel}
-            for event in events
-        ]  # plain dicts: dataclasses.asdict deep-copies and costs twice the insert
-        with self._database.transaction() as session:
-            session.execute(insert(AuditEventRow.__table__), rows)  # type: ignore[arg-type]
+            event = storable_event(event)
+            rows.append(  # plain dicts: dataclasses.asdict deep-copies and costs twice the insert
+                {"ts": event.ts, "principal": event.principal, "object_type": event.object_type,
+                 "object_name": event.object_name, "privilege": event.privilege,
+                 "allowed": event.allowed, "reason": event.reason,
+                 "status_code": event.status_code, "latency_ms": event.latency_ms,
+                 "trace_id": event.trace_id, "channel": event.channel})
+        try:
+            with self._database.transaction() as session:
+                session.execute(insert(AuditEventRow.__table__), rows)  # type: ignore[arg-type]
+        except (DBAPIError, DisconnectionError, PoolTimeout, OSError) as error:
+            if not _is_unavailable(error):
+                raise
+            raise Unavailable("the catalog cannot take audit events now") from error
 
     def latest(self, limit: int = 100, principal: str | None = None) -> list[AuditEvent]:
         """The latest audit events, newest first.
@@ -119,6 +139,17 @@ class AuditRepository:
             rows = list(session.scalars(query))
         next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
         return AuditPage([_audit_event(row) for row in rows[:limit]], next_cursor)
+
+
+def _is_unavailable(error: Exception) -> bool:
+    """Whether ``error`` says the database is out of reach rather than refusing a value.
+
+    Values are bound parameters, so they raise data and integrity errors, never
+    operational or interface ones; a lost connection is flagged by SQLAlchemy.
+    """
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+    return True  # DisconnectionError, pool timeout, OSError
 
 
 def _audit_conditions(

@@ -28,9 +28,9 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine
 
-from groundwork.catalog.audit import AuditEvent, AuditPage
 from groundwork.catalog.definitions import EndpointRecord, FunctionRecord
 from groundwork.catalog.entity_filters import EntityValue
+from groundwork.catalog.events import AuditEvent, AuditPage
 from groundwork.catalog.lineage import Lineage, LineageEdge, Node, Upstream, build_lineage
 from groundwork.catalog.policy import (
     Grant,

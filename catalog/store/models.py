@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from groundwork.catalog.events import CHANNEL_LIMIT, NAME_LIMIT, TRACE_ID_LIMIT
 from groundwork.catalog.lineage import NodeKind
 from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
 from groundwork.sync.state import SyncStatus
@@ -206,7 +207,11 @@ class GrantRow(Base):
 
 
 class AuditEventRow(Base):
-    """One authorization decision and the outcome of the call it guarded."""
+    """One authorization decision and the outcome of the call it guarded.
+
+    Text sizes are the limits :func:`groundwork.catalog.events.storable_event`
+    bounds every event to before it is inserted.
+    """
 
     __tablename__ = "audit_events"
     __table_args__ = (
@@ -216,16 +221,17 @@ class AuditEventRow(Base):
 
     id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True)
     ts: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
-    principal: Mapped[str | None] = mapped_column(String(200))
+    principal: Mapped[str | None] = mapped_column(String(NAME_LIMIT))
     object_type: Mapped[str] = mapped_column(String(32))
-    object_name: Mapped[str] = mapped_column(String(200))
+    object_name: Mapped[str] = mapped_column(String(NAME_LIMIT))
     privilege: Mapped[str] = mapped_column(String(16))
     allowed: Mapped[bool]
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)  # bounded to REASON_LIMIT characters on insert
     status_code: Mapped[int] = mapped_column(Integer)
     latency_ms: Mapped[float]
-    trace_id: Mapped[str] = mapped_column(String(64), default="")
-    channel: Mapped[str] = mapped_column(String(16), default="rest", server_default="rest")
+    trace_id: Mapped[str] = mapped_column(String(TRACE_ID_LIMIT), default="")
+    channel: Mapped[str] = mapped_column(String(CHANNEL_LIMIT), default="rest",
+                                         server_default="rest")
 
 
 class SyncRunRow(Base):
