@@ -52,6 +52,14 @@ def _as_event(item: AuditEvent | CallRecord) -> AuditEvent:
     return item if isinstance(item, AuditEvent) else AuditEvent(*item)
 
 
+def _bounded(event: AuditEvent) -> AuditEvent:
+    """``event`` with its values bounded, or as it is when they cannot be (stored reduced later)."""
+    try:
+        return storable_event(event)
+    except Exception:  # noqa: BLE001 - the catalog refuses it at insert and the sink reduces it
+        return event
+
+
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -221,9 +229,7 @@ class AuditSink:
 
     def _append_backlogged(self, item: AuditEvent | CallRecord) -> None:
         """Queue an event behind a backlog: bounded, counting the oldest it pushes out."""
-        event = _as_event(item)
-        with contextlib.suppress(Exception):  # the writer's thread reduces what cannot be bounded
-            event = storable_event(event)
+        event = _bounded(_as_event(item))
         with self._backlog_lock:
             if len(self._pending) >= self._max_pending:
                 self._dropped_overflow += 1
@@ -287,17 +293,23 @@ class AuditSink:
             self._notify_flushed()
         return stored
 
-    async def wait_for_flush(self) -> None:
-        """Wait until the next flush ends, whatever it achieved (for tests and diagnostics)."""
+    def next_flush(self) -> asyncio.Future[None]:
+        """A future done when the next flush ends, whatever it achieved (for tests).
+
+        Take it before queueing the events it should cover: a flush only writes
+        the events pending when it starts.
+
+        Raises:
+            RuntimeError: when no event loop is running.
+        """
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._flush_waiters.append(future)
-        await future
+        return future
 
     async def _deliver(self, batch: list[AuditEvent | CallRecord]) -> Delivery[AuditEvent]:
         """Write one batch in a worker thread and account for what became of it."""
         try:
-            delivery = await asyncio.to_thread(deliver, self._recorder.record_audit,
-                                               [_as_event(item) for item in batch], reduced_event)
+            delivery = await asyncio.to_thread(self._deliver_in_thread, batch)
         except Exception as error:  # noqa: BLE001 - never lose a batch to an unexpected failure
             logger.exception("writing %d audit events failed unexpectedly", len(batch))
             delivery = Delivery(unwritten=[_as_event(item) for item in batch], error=error)
@@ -315,6 +327,17 @@ class AuditSink:
                            len(self._pending) + len(delivery.unwritten))
         return delivery
 
+    def _deliver_in_thread(self, batch: list[AuditEvent | CallRecord]) -> Delivery[AuditEvent]:
+        """Build the batch's events and deliver them (in a worker thread).
+
+        Events an unavailable catalog hands back are bounded here, so that those
+        waiting for it keep small.
+        """
+        delivery = deliver(self._recorder.record_audit, [_as_event(item) for item in batch],
+                           reduced_event)
+        delivery.unwritten = [_bounded(event) for event in delivery.unwritten]
+        return delivery
+
     def _put_back(self, unwritten: list[AuditEvent]) -> None:
         """Return unwritten events to the front of the queue; the oldest go beyond the bound."""
         with self._backlog_lock:
@@ -328,7 +351,7 @@ class AuditSink:
         return [self._pending.popleft() for _ in range(size)]
 
     def _notify_flushed(self) -> None:
-        """Wake everyone waiting in :meth:`wait_for_flush`."""
+        """Complete the futures of :meth:`next_flush`."""
         waiters, self._flush_waiters = self._flush_waiters, []
         for waiter in waiters:
             if not waiter.done():
@@ -355,7 +378,10 @@ class AuditSink:
                 retry=retry_if_result(lambda _: self._unavailable), wait=self._backoff,
                 stop=self._stop_requested, sleep=self._pause,
                 retry_error_callback=lambda _: None)
-            await retrying(self.flush)
+            try:
+                await retrying(self.flush)
+            except Exception:  # the writer never dies: the next interval tries again
+                logger.exception("the audit writer failed; %d events wait", len(self._pending))
 
     def _stop_requested(self, _: RetryCallState) -> bool:
         return self._stopping

@@ -14,9 +14,10 @@ import math
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from groundwork.catalog.policy import ObjectType, Privilege
+from groundwork.catalog.validation import require_member
 
 NAME_LIMIT = 200
 """Most characters of a stored principal or object name (the columns' size)."""
@@ -86,6 +87,8 @@ def bounded_text(value: object, limit: int) -> str:
     characters were cut (``…[+299800]``); NUL and lone surrogates become U+FFFD.
     ``None`` becomes the empty text.
     """
+    if type(value) is str and len(value) <= limit and value.isascii() and "\x00" not in value:
+        return value  # the common case, first and cheap
     text = "" if value is None else value if type(value) is str else str(value)
     if len(text) > limit:
         room = limit - len(f"…[+{len(text)}]")
@@ -95,25 +98,41 @@ def bounded_text(value: object, limit: int) -> str:
     return text
 
 
-def storable_event(event: AuditEvent) -> AuditEvent:
-    """``event`` with every text bounded and cleaned and every number in range.
+def storable_fields(event: AuditEvent) -> dict[str, Any]:
+    """The fields of ``event`` by name, every text bounded and cleaned and every number in range.
 
-    The timestamp and the enum members are left as they are: the catalog refuses
-    a naive time or an unknown member, and the sink then stores :func:`reduced_event`.
+    The timestamp is left as it is (the catalog refuses a naive one); the sink
+    stores :func:`reduced_event` for an event refused here or by the database.
+
+    Raises:
+        InvalidInput: when the object type or the privilege is not a known member
+            (stored, it would break every read of the audit log).
     """
-    return AuditEvent(
-        ts=event.ts,
-        principal=None if event.principal is None else bounded_text(event.principal, NAME_LIMIT),
-        object_type=event.object_type,
-        object_name=bounded_text(event.object_name, NAME_LIMIT),
-        privilege=event.privilege,
-        allowed=event.allowed is True,
-        reason=bounded_text(event.reason, REASON_LIMIT),
-        status_code=_status(event.status_code),
-        latency_ms=_latency(event.latency_ms),
-        trace_id=bounded_text(event.trace_id, TRACE_ID_LIMIT),
-        channel=bounded_text(event.channel, CHANNEL_LIMIT),
-    )
+    principal, object_type, privilege = event.principal, event.object_type, event.privilege
+    return {
+        "ts": event.ts,
+        "principal": None if principal is None else bounded_text(principal, NAME_LIMIT),
+        "object_type": object_type if type(object_type) is ObjectType
+        else require_member(ObjectType, object_type, "object_type"),
+        "object_name": bounded_text(event.object_name, NAME_LIMIT),
+        "privilege": privilege if type(privilege) is Privilege
+        else require_member(Privilege, privilege, "privilege"),
+        "allowed": event.allowed is True,
+        "reason": bounded_text(event.reason, REASON_LIMIT),
+        "status_code": _status(event.status_code),
+        "latency_ms": _latency(event.latency_ms),
+        "trace_id": bounded_text(event.trace_id, TRACE_ID_LIMIT),
+        "channel": bounded_text(event.channel, CHANNEL_LIMIT),
+    }
+
+
+def storable_event(event: AuditEvent) -> AuditEvent:
+    """``event`` as :func:`storable_fields` makes it.
+
+    Raises:
+        InvalidInput: when the object type or the privilege is not a known member.
+    """
+    return AuditEvent(**storable_fields(event))
 
 
 def reduced_event(event: AuditEvent, error: Exception) -> AuditEvent:
@@ -147,6 +166,8 @@ def _status(value: object) -> int:
 
 def _latency(value: object) -> float:
     """A finite, non-negative latency, or -1.0 (unknown)."""
+    if type(value) is float and 0.0 <= value < math.inf:  # NaN compares false
+        return value
     if isinstance(value, int | float) and math.isfinite(value) and value >= 0:
         return float(value)
     return -1.0

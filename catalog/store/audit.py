@@ -21,7 +21,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from groundwork.catalog.events import AuditEvent, AuditPage, storable_event
+from groundwork.catalog.events import AuditEvent, AuditPage, storable_fields
 from groundwork.catalog.policy import ObjectType, Privilege
 from groundwork.catalog.store.database import Database
 from groundwork.catalog.store.models import AuditEventRow
@@ -43,7 +43,7 @@ class AuditRepository:
         """Insert a batch of audit events in one transaction, every text bounded and cleaned.
 
         Texts are cut to their column's size with a visible marker, and NUL and
-        lone surrogates are replaced (:func:`storable_event`), so a caller's
+        lone surrogates are replaced (:func:`storable_fields`), so a caller's
         value never makes the insert fail on either dialect.
 
         Raises:
@@ -54,16 +54,11 @@ class AuditRepository:
         """
         if not events:
             return
-        rows = []
         for event in events:
             to_utc(event.ts, "ts")
-            event = storable_event(event)
-            rows.append(  # plain dicts: dataclasses.asdict deep-copies and costs twice the insert
-                {"ts": event.ts, "principal": event.principal, "object_type": event.object_type,
-                 "object_name": event.object_name, "privilege": event.privilege,
-                 "allowed": event.allowed, "reason": event.reason,
-                 "status_code": event.status_code, "latency_ms": event.latency_ms,
-                 "trace_id": event.trace_id, "channel": event.channel})
+        # Plain dicts named like the columns: dataclasses.asdict deep-copies and costs
+        # twice the insert.
+        rows = [storable_fields(event) for event in events]
         try:
             with self._database.transaction() as session:
                 session.execute(insert(AuditEventRow.__table__), rows)  # type: ignore[arg-type]

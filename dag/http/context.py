@@ -49,6 +49,7 @@ class ServingContext:
 
     def __post_init__(self) -> None:
         self.guard = Guard(self.access, self.audit, self.metrics)
+        self.metrics.watch_audit(self.audit.health)
 
     def executor(self, endpoint: CompiledEndpoint) -> Executor:
         """The endpoint's plan bound to the stores serving its views."""

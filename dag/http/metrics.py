@@ -12,11 +12,18 @@ event loop's thread, so nothing here needs a lock.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry
-from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
+
+from groundwork.catalog.audit import AuditHealth
 
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
 """Upper bounds of the latency histogram's buckets, in seconds (``+Inf`` follows)."""
@@ -33,13 +40,18 @@ class _Latency:
 
 
 class Metrics(Collector):
-    """Request latency and outcome per endpoint."""
+    """Request latency and outcome per endpoint, and the audit writer's health."""
 
     def __init__(self) -> None:
         self._latency: dict[str, _Latency] = {}
         self._calls: dict[tuple[str, int], int] = {}
+        self._audit_health: Callable[[], AuditHealth] | None = None
         self.registry = CollectorRegistry()
         self.registry.register(self)
+
+    def watch_audit(self, health: Callable[[], AuditHealth]) -> None:
+        """Report the audit writer's health, read from ``health`` on every scrape."""
+        self._audit_health = health
 
     def observe(self, endpoint: str, status: int, seconds: float) -> None:
         """Record one call."""
@@ -68,3 +80,27 @@ class Metrics(Collector):
         for (endpoint, status), count in sorted(self._calls.items()):
             calls.add_metric([endpoint, str(status)], count)
         yield calls
+        if self._audit_health is not None:
+            yield from _audit_metrics(self._audit_health())
+
+
+def _audit_metrics(health: AuditHealth) -> Iterator[Metric]:
+    """The audit writer's queue depth, outcome counters and last failure time."""
+    yield GaugeMetricFamily("groundwork_audit_pending_events",
+                            "Audit events waiting to be written.", value=health.pending)
+    yield CounterMetricFamily("groundwork_audit_events_written",
+                              "Audit events written whole.", value=health.written)
+    yield CounterMetricFamily("groundwork_audit_events_reduced",
+                              "Audit events the catalog refused, written in reduced form.",
+                              value=health.reduced)
+    dropped = CounterMetricFamily("groundwork_audit_events_dropped",
+                                  "Audit events lost: unwritable even reduced, or beyond the "
+                                  "pending bound while the catalog was unavailable.",
+                                  labels=["reason"])
+    dropped.add_metric(["unwritable"], health.dropped_unwritable)
+    dropped.add_metric(["overflow"], health.dropped_overflow)
+    yield dropped
+    if health.last_error_at is not None:
+        yield GaugeMetricFamily("groundwork_audit_last_error_timestamp_seconds",
+                                "When writing audit events last failed (Unix time).",
+                                value=health.last_error_at.timestamp())

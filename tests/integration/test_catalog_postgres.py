@@ -13,7 +13,7 @@ import datetime as dt
 import secrets
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,8 @@ from groundwork.catalog.store.migrate import (
 )
 from groundwork.catalog.store.models import AuditEventRow, Base
 from groundwork.errors import Conflict, NotAuthenticated
+from groundwork.net import free_port
+from tests.support.postgres_server import PostgresServer
 from tests.unit.catalog.conftest import known_entities  # noqa: F401
 from tests.unit.catalog.store.test_administration import *  # noqa: F403
 from tests.unit.catalog.store.test_definitions import *  # noqa: F403
@@ -90,6 +92,38 @@ def catalog(catalog_url: str) -> Iterator[Catalog]:
     catalog.create_schema()
     yield catalog
     catalog.dispose()
+
+
+@pytest.fixture
+def database_outage(
+    catalog: Catalog, catalog_url: str, postgres_server: PostgresServer
+) -> Callable[[], AbstractContextManager[None]]:
+    """``with database_outage():`` the catalog's database refuses connections, then is back.
+
+    The catalog's pooled connections are closed and the database stops accepting
+    new ones (``ALLOW_CONNECTIONS false``), as a stopped server would; other
+    engines keep the connections they hold.
+    """
+    database = make_url(catalog_url).database
+    admin = create_engine(postgres_server.url(postgres_server.admin_database),
+                          isolation_level="AUTOCOMMIT")
+
+    def allow_connections(allowed: bool) -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{database}" '
+                                    f"WITH ALLOW_CONNECTIONS {str(allowed).lower()}"))
+
+    @contextmanager
+    def outage() -> Iterator[None]:
+        catalog.dispose()
+        allow_connections(False)
+        try:
+            yield
+        finally:
+            allow_connections(True)
+            admin.dispose()
+
+    return outage
 
 
 @contextmanager
@@ -288,3 +322,21 @@ def test_bulk_audit_through_the_sink_is_queryable_page_by_page(catalog: Catalog)
     assert (denied, pages) == (500, 5)
     agent_0 = catalog.query_audit(principal="agent-0", object_name="user_profile", limit=1_000)
     assert len(agent_0.events) == len([n for n in range(5_000) if n % 7 == 0 and n % 3 == 0])
+
+
+async def test_a_catalog_on_a_port_nothing_listens_on_keeps_events_pending() -> None:
+    unreachable = Catalog(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/groundwork")
+    sink = AuditSink(unreachable, batch_size=10, max_pending=20)
+    events = [AuditEvent(ts=dt.datetime(2030, 1, 1, tzinfo=dt.UTC), principal=None,
+                         object_type=ObjectType.ENDPOINT, object_name="a\x00b",
+                         privilege=Privilege.EXECUTE, allowed=False, reason="no token",
+                         status_code=401, latency_ms=0.1, trace_id="t" * 100)] * 25
+
+    for event in events:
+        sink.emit(event)
+    assert await sink.flush() == 0
+
+    health = sink.health()
+    assert (health.pending, health.dropped_overflow, health.last_error) == (20, 5, "Unavailable")
+    assert (health.written, health.reduced, health.dropped_unwritable) == (0, 0, 0)
+    unreachable.dispose()
