@@ -34,7 +34,7 @@ from groundwork.travel import TRAVEL_ENDPOINTS, USER_ID
 from tests.support.black_hole import black_hole
 from tests.support.demo_state import PRICES_FROM, DemoState, seed_store
 from tests.support.dynamodb_server import DUMMY_CREDENTIALS
-from tests.support.restartable import SERVERS, RestartableServer, config_at
+from tests.support.restartable import SERVERS, RestartableServer, config_at, frozen
 
 KINDS = ["redis", "dynamodb", "cosmos"]
 STORE_TIMEOUT = 0.3
@@ -176,6 +176,25 @@ def test_an_outage_fails_calls_at_once_and_serving_recovers_without_restart(
         assert recovered.status_code == 200, recovered.text
         assert recovered.json()["outputs"]["budget_per_night"] == 150.0
         assert client.get("/readyz").status_code == 200
+
+
+def test_a_frozen_store_fails_calls_at_its_timeout_and_serving_recovers_when_it_thaws(
+    server: RestartableServer, demo_state: DemoState, tmp_path: Path
+) -> None:
+    settings = settings_for(demo_state, tmp_path, server.config(
+        read_timeout_seconds=STORE_TIMEOUT))
+    seed(settings)
+    with serving(settings) as client:
+        assert invoke(client, demo_state.token).status_code == 200  # connections are open
+        with frozen(server):
+            response, elapsed = timed(invoke, client, demo_state.token)
+            assert_store_unavailable(response, server.port)
+            assert elapsed < GUARD_SECONDS
+            ready, elapsed = timed(client.get, "/readyz")
+            assert_store_unavailable(ready, server.port)
+            assert elapsed < READINESS_BOUND_SECONDS
+        recovered = invoke(client, demo_state.token)
+        assert recovered.status_code == 200, recovered.text
 
 
 @pytest.mark.parametrize("kind", KINDS)

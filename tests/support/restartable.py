@@ -5,11 +5,17 @@ cosmosdb-server) in its own process, apart from the session's shared ones, so
 stopping it disturbs no other test. Redis and dynalite keep their data across
 a restart (Redis saves to its directory before stopping, dynalite runs on
 disk); cosmosdb-server keeps nothing, so its tests write their data again.
+A server can also be frozen (``SIGSTOP``): its connections stay open and
+requests are accepted by the kernel but never answered, until it is thawed.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,6 +38,7 @@ class RestartableServer(Protocol):
 
     port: int
     keeps_data: bool
+    process: subprocess.Popen[Any]
 
     def config(self, **settings: Any) -> StoreConfig:
         """A config that reaches this server, with ``settings`` on top."""
@@ -121,3 +128,13 @@ def config_at(kind: str, port: int, **settings: Any) -> StoreConfig:
     if kind == "dynamodb":
         return DynamoDBStoreConfig(endpoint_url=f"http://127.0.0.1:{port}", **settings)
     return local_config(f"https://127.0.0.1:{port}").model_copy(update=settings)
+
+
+@contextmanager
+def frozen(server: RestartableServer) -> Iterator[None]:
+    """Freeze the server's process for the block (``SIGSTOP``), then let it go on."""
+    os.kill(server.process.pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(server.process.pid, signal.SIGCONT)
