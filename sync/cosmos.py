@@ -120,7 +120,7 @@ class CosmosStore(OnlineStore):
         self._containers: dict[str, ContainerProxy] = {}
         self._absent_likely: dict[str, bool] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._lock: asyncio.Lock | None = None
+        self._opening: asyncio.Future[DatabaseProxy] | None = None
 
     async def ensure(self, view: ViewSpec) -> None:
         """Create the database and the view's container if they do not exist."""
@@ -208,18 +208,23 @@ class CosmosStore(OnlineStore):
     async def _open(self) -> DatabaseProxy:
         """The database, creating the client in the running loop and the database once.
 
+        The opening runs as a task of its own that a timed-out read does not cancel, so the
+        next read finds it done, and concurrent first reads share it.
+
         aiohttp connections belong to the loop that opened them; when the store is used from
         another loop (one ``asyncio.run`` per call, test fixtures), it opens a new client there
         and drops the old one, which cannot be closed from this loop.
         """
         loop = asyncio.get_running_loop()
-        if self._loop is not loop or self._lock is None:
+        if self._loop is not loop:
             self._forget()
-            self._loop, self._lock = loop, asyncio.Lock()
-        async with self._lock:
-            if self._database is None:
-                self._database = await self._connect()
+            self._loop = loop
+        if self._database is not None:
             return self._database
+        if self._opening is None or self._opening.done():  # none yet, or the last one failed
+            self._opening = asyncio.ensure_future(self._connect())
+            self._opening.add_done_callback(_collect)
+        return await asyncio.shield(self._opening)
 
     async def _connect(self) -> DatabaseProxy:
         config = self._config
@@ -243,11 +248,14 @@ class CosmosStore(OnlineStore):
         except BaseException:
             await client.close()
             raise
-        self._client = client
-        return client.get_database_client(config.database)
+        if self._loop is not asyncio.get_running_loop():  # closed while it was opening
+            await client.close()
+            raise StoreUnavailable("the cosmos store was closed while opening", store="cosmos")
+        self._client, self._database = client, client.get_database_client(config.database)
+        return self._database
 
     def _forget(self) -> None:
-        self._client, self._database, self._loop, self._lock = None, None, None, None
+        self._client, self._database, self._loop, self._opening = None, None, None, None
         self._containers.clear()
 
     def _container_name(self, view: ViewSpec) -> str:
@@ -365,3 +373,9 @@ class CosmosStore(OnlineStore):
         except ExceptionGroup as failures:
             raise failures.exceptions[0]  # noqa: B904 - keeps the SDK error as its cause
         return results
+
+
+def _collect(task: asyncio.Future[Any]) -> None:
+    """Take a finished task's exception, so one no read waited for is not reported."""
+    if not task.cancelled():
+        task.exception()

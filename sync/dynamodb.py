@@ -93,7 +93,7 @@ class DynamoDBStore(OnlineStore):
         self._clients: dict[bool, Any] = {}  # reading or not -> client
         self._exit_stack: AsyncExitStack | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._lock: asyncio.Lock | None = None
+        self._opening: dict[bool, asyncio.Future[Any]] = {}
 
     async def ensure(self, view: ViewSpec) -> None:
         """Create the view's table if missing, wait until it is usable, enable TTL."""
@@ -331,43 +331,60 @@ class DynamoDBStore(OnlineStore):
     async def _connect(self, reading: bool) -> Any:
         """The reading or writing client of the running event loop, created on first use.
 
+        Creating a client (loading botocore's service model) takes a tenth of a second or
+        more; it runs as a task of its own that a timed-out read does not cancel, so the
+        next read finds the client ready, and concurrent first reads share one creation.
+
         aiohttp connections belong to the loop that opened them; when the store is used
         from another loop (one ``asyncio.run`` per call, test fixtures), it opens new
         clients there and closes the old ones in their own loop, if that loop still exists.
         """
         loop = asyncio.get_running_loop()
-        if self._loop is not loop or self._lock is None or self._exit_stack is None:
+        if self._loop is not loop or self._exit_stack is None:
             self._forget()
-            self._loop, self._lock, self._exit_stack = loop, asyncio.Lock(), AsyncExitStack()
-        async with self._lock:
-            client = self._clients.get(reading)
-            if client is None:
-                config = self._config
-                timeout = config.read_timeout_seconds if reading else config.timeout_seconds
-                settings = AioConfig(
-                    region_name=config.region,
-                    max_pool_connections=config.max_concurrency,
-                    connect_timeout=timeout,
-                    read_timeout=timeout,
-                    retries={"mode": "standard", "total_max_attempts": 1},
-                    parameter_validation=False,
-                    tcp_keepalive=True,
-                    # A fixed User-Agent spares botocore rebuilding it twice per call
-                    # (~15% of client CPU per PutItem).
-                    user_agent="groundwork",
-                )
-                client = await self._exit_stack.enter_async_context(get_session().create_client(
-                    "dynamodb", endpoint_url=config.endpoint_url, config=settings
-                ))
-                self._clients[reading] = client
-            return client
+            self._loop, self._exit_stack = loop, AsyncExitStack()
+        opening = self._opening.get(reading)
+        if opening is None or opening.done():  # none yet, or the last one failed
+            opening = asyncio.ensure_future(self._open_client(reading, self._exit_stack))
+            opening.add_done_callback(_collect)
+            self._opening[reading] = opening
+        return await asyncio.shield(opening)
+
+    async def _open_client(self, reading: bool, stack: AsyncExitStack) -> Any:
+        """Create the reading or writing client, closed with ``stack``."""
+        config = self._config
+        timeout = config.read_timeout_seconds if reading else config.timeout_seconds
+        settings = AioConfig(
+            region_name=config.region,
+            max_pool_connections=config.max_concurrency,
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            retries={"mode": "standard", "total_max_attempts": 1},
+            parameter_validation=False,
+            tcp_keepalive=True,
+            # A fixed User-Agent spares botocore rebuilding it twice per call
+            # (~15% of client CPU per PutItem).
+            user_agent="groundwork",
+        )
+        client = await stack.enter_async_context(get_session().create_client(
+            "dynamodb", endpoint_url=config.endpoint_url, config=settings
+        ))
+        if stack is self._exit_stack:
+            self._clients[reading] = client
+        return client
 
     def _forget(self, *, closing: bool = True) -> None:
         """Drop the clients; with ``closing``, close them in their loop if it still exists."""
         stack, loop = self._exit_stack, self._loop
-        self._clients, self._exit_stack, self._loop, self._lock = {}, None, None, None
+        self._clients, self._opening, self._exit_stack, self._loop = {}, {}, None, None
         if closing and stack is not None and loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(lambda: loop.create_task(stack.aclose()))
+
+
+def _collect(task: asyncio.Future[Any]) -> None:
+    """Take a finished task's exception, so one no read waited for is not reported."""
+    if not task.cancelled():
+        task.exception()
 
 
 async def _wait(attempt: int, deadline: float | None) -> bool:

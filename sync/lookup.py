@@ -75,14 +75,20 @@ async def read_within(
 
 
 async def lookup_many(
-    store: OnlineStore, requests: Sequence[ReadRequest], now: dt.datetime | None = None
+    store: OnlineStore, requests: Sequence[ReadRequest], now: dt.datetime | None = None,
+    *, timeout: float | None = None,
 ) -> list[list[LookupResult]]:
     """Read several views from one store in one round trip and classify the records.
 
-    The read is bounded by the store's ``read_timeout_seconds``.
+    Args:
+        store: The store to read.
+        requests: What to read.
+        now: The moment expiry and ages are judged at (default: now).
+        timeout: Bound of the read in seconds, e.g. the store's
+            ``read_timeout_seconds`` for a serving read; ``None`` for none.
     """
     moment = now or dt.datetime.now(dt.UTC)
-    batches = await read_within(store, requests, store.read_timeout_seconds)
+    batches = await read_within(store, requests, timeout)
     return [
         [to_result(key, record, moment) for key, record in zip(request.keys, batch, strict=True)]
         for request, batch in zip(requests, batches, strict=True)
