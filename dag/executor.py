@@ -10,6 +10,10 @@ start-up. A failing optional node records a per-node error and the call
 returns a partial result; a failing required node fails the call. The features
 of a failed optional lookup read as missing (``None``), which their typed
 consumers already handle; the dependents of a failed function fail too.
+
+Errors reach the client with a fixed message per code (a failed optional
+node's entry too); what failed and why (store type, driver text, the
+exception) goes to the log under the call's trace id.
 """
 
 from __future__ import annotations
@@ -26,15 +30,17 @@ from typing import Any
 from groundwork.dag.errors import NodeFailed
 from groundwork.dag.graph import Node
 from groundwork.dag.plan import Plan
-from groundwork.errors import GroundworkError, StoreUnavailable
+from groundwork.errors import TRACE_ID, GroundworkError, StoreUnavailable
 from groundwork.features.spec import ViewSpec
 from groundwork.sync.base import OnlineStore, ReadRequest, StoredRecord
-from groundwork.sync.lookup import to_result
+from groundwork.sync.config import DEFAULT_READ_TIMEOUT_SECONDS
+from groundwork.sync.lookup import read_within, to_result
 
 logger = logging.getLogger(__name__)
 
 StoreResolver = Callable[[ViewSpec], OnlineStore]
-DEFAULT_LOOKUP_TIMEOUT = 5.0
+NODE_FAILED_MESSAGE = "the node failed"
+"""What a client reads of a function's own failure; the exception goes to the log."""
 
 
 @dataclass(slots=True)
@@ -60,9 +66,10 @@ class _Read:
         store: The store serving the views of ``nodes``.
         nodes: Lookup nodes.
         features: Per node, the names of the features it returns.
-        timeout: Seconds the read may take; ``None`` for an embedded store, which
-            reads inline without ever yielding to the event loop, so no timer could
-            cut it short (and arming one would cost more than the read).
+        timeout: Seconds the read may take: the longest timeout its nodes declare,
+            else the store's ``read_timeout_seconds``; ``None`` for an embedded
+            store, which reads inline without ever yielding to the event loop, so
+            no timer could cut it short (and arming one would cost more than the read).
     """
 
     store: OnlineStore
@@ -88,6 +95,16 @@ class _Step:
 
 def _is_async(node: Node) -> bool:
     return inspect.iscoroutinefunction(node.function)
+
+
+def _read_timeout(store: OnlineStore, nodes: Sequence[Node]) -> float | None:
+    """The bound of one store's read: the nodes' longest timeout, else the store's own."""
+    if store.capabilities.embedded:
+        return None
+    declared = [node.timeout for node in nodes if node.timeout is not None]
+    if declared:
+        return max(declared)
+    return store.read_timeout_seconds or DEFAULT_READ_TIMEOUT_SECONDS
 
 
 class Executor:
@@ -124,8 +141,7 @@ class Executor:
             _Read(
                 store=stores[key], nodes=tuple(nodes),
                 features=tuple(self.plan.features_of[node.name] for node in nodes),
-                timeout=None if stores[key].capabilities.embedded else max(
-                    node.timeout or DEFAULT_LOOKUP_TIMEOUT for node in nodes),
+                timeout=_read_timeout(stores[key], nodes),
             )
             for key, nodes in by_store.items()
         )
@@ -169,14 +185,17 @@ class _Run:
         self.now = dt.datetime.now(dt.UTC)
 
     def fail(self, node: Node, error: Exception) -> None:
+        """Record an optional node's failure (fixed message per code), or fail the call."""
+        if not isinstance(error, GroundworkError):
+            logger.error("node %s failed [trace %s]", node.name, TRACE_ID.get(), exc_info=error)
         if not node.optional:
             if isinstance(error, GroundworkError):
                 raise error
-            logger.exception("node %s failed", node.name, exc_info=error)
             raise NodeFailed(f"node {node.name!r} failed", node=node.name) from error
-        code = error.code if isinstance(error, GroundworkError) else "node_failed"
-        message = error.message if isinstance(error, GroundworkError) else type(error).__name__
-        self.errors[node.name] = {"code": code, "message": message}
+        if isinstance(error, GroundworkError):
+            self.errors[node.name] = {"code": error.code, "message": error.message}
+        else:
+            self.errors[node.name] = {"code": NodeFailed.code, "message": NODE_FAILED_MESSAGE}
         self.values[node.name] = None
 
     async def run_function(self, node: Node) -> None:
@@ -229,16 +248,13 @@ class _Run:
             keys: Sequence[Any] = (key or []) if node.multi else ([] if key is None else [key])
             requests.append(ReadRequest(node.view, keys, features))
         try:
-            if read.timeout is None:
-                batches = await read.store.read(requests)
-            else:
-                async with asyncio.timeout(read.timeout):
-                    batches = await read.store.read(requests)
-        except (StoreUnavailable, TimeoutError) as error:
-            unavailable = (error if isinstance(error, StoreUnavailable)
-                           else StoreUnavailable("online store timed out"))
+            batches = await read_within(read.store, requests, read.timeout)
+        except StoreUnavailable as error:
+            logger.warning("online store read failed [trace %s]: %s (%s; nodes %s; %s)",
+                           TRACE_ID.get(), error.reason, type(read.store).__name__,
+                           ", ".join(node.name for node in read.nodes), error.context)
             for node, request in zip(read.nodes, requests, strict=True):
-                self.fail(node, unavailable)
+                self.fail(node, error)
                 self.assign(node, request, None)
             return
         for node, request, batch in zip(read.nodes, requests, batches, strict=True):

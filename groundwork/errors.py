@@ -11,7 +11,16 @@ package may use it.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
+
+TRACE_ID: ContextVar[str | None] = ContextVar("groundwork_trace_id", default=None)
+"""Trace id of the call this task serves (``None`` outside a call).
+
+The guard sets it when it admits a call and resets it when the call ends, so
+code below the edge (the executor, the stores) logs an error's details under
+the trace id the client and the audit log see.
+"""
 
 
 class GroundworkError(Exception):
@@ -103,9 +112,25 @@ class Unavailable(GroundworkError):
 
 
 class StoreUnavailable(Unavailable):
-    """An online store did not answer in time or refused the call."""
+    """An online store did not answer in time or refused the call.
+
+    Clients only ever see the fixed :attr:`PUBLIC_MESSAGE` and no details: what
+    failed and why (driver text, host, port, table, path) is for the log. The
+    reason is :attr:`reason` (also ``str(error)``), its context :attr:`context`.
+
+    Args:
+        reason: What failed, for the log (e.g. ``"redis read failed: TimeoutError"``).
+        **context: Log-only context: store type, views, operation, status.
+    """
 
     code = "store_unavailable"
+    PUBLIC_MESSAGE = "an online store is unavailable"
+
+    def __init__(self, reason: str = "", **context: Any) -> None:
+        super().__init__(self.PUBLIC_MESSAGE)
+        self.reason = reason or self.PUBLIC_MESSAGE
+        self.args = (self.reason,)
+        self.context = context
 
 
 class ServerUnreachable(Unavailable):

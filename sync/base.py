@@ -114,9 +114,16 @@ class StoreCapabilities:
 
 
 class OnlineStore(ABC):
-    """Persist and fetch the latest feature record per entity of each view."""
+    """Persist and fetch the latest feature record per entity of each view.
+
+    Attributes:
+        read_timeout_seconds: Bound of one ``read``, from the store's config; the
+            orchestration (``sync/lookup.py``) enforces it. ``None`` for an embedded
+            store, which reads inline and cannot be interrupted.
+    """
 
     capabilities: ClassVar[StoreCapabilities]
+    read_timeout_seconds: float | None = None
 
     @abstractmethod
     async def ensure(self, view: ViewSpec) -> None:

@@ -3,6 +3,11 @@
 Credentials never live in code: Redis takes them from its URL or password
 setting, DynamoDB from the AWS credential chain (environment, profile, role),
 Cosmos DB from its key setting (``GROUNDWORK_STORE__KEY``).
+
+Every networked store bounds its serving reads by ``read_timeout_seconds`` (connect,
+request and any retries together): a store that is down or hangs fails the read as
+unavailable within it, and the next read connects again. Writes, which sync runs in
+large batches, keep the longer ``timeout_seconds``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,16 @@ from urllib.parse import urlparse
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 _NAME_PATTERN = r"^[A-Za-z0-9_-]*$"
+DEFAULT_READ_TIMEOUT_SECONDS = 1.0
+"""How long a serving read may take, connect and retries included, unless configured."""
+
+
+def _read_timeout() -> float:
+    return Field(
+        default=DEFAULT_READ_TIMEOUT_SECONDS, gt=0, le=60,
+        description="Bound of one serving read (connect, request and retries together); past "
+        "it the read fails as unavailable.",
+    )
 
 
 def is_loopback(url: str) -> bool:
@@ -37,6 +52,11 @@ class SQLiteStoreConfig(BaseModel):
     path: Path | None = Field(
         default=None, description="SQLite file; defaults to `<state_dir>/online.db`."
     )
+    busy_timeout_seconds: float = Field(
+        default=5.0, ge=0, le=60,
+        description="How long a statement waits for a lock another connection holds (SQLite's "
+        "busy timeout). Reads in WAL mode take no lock, so only writes wait in practice.",
+    )
 
 
 class RedisStoreConfig(BaseModel):
@@ -56,11 +76,15 @@ class RedisStoreConfig(BaseModel):
         default="groundwork", pattern=_NAME_PATTERN,
         description="Prefix of every key: `<prefix>:<view>:<entity key>`.",
     )
-    max_connections: int = Field(default=32, ge=1, description="Connection pool size.")
+    max_connections: int = Field(
+        default=32, ge=1, description="Connection pool size (one pool for reads, one for writes)."
+    )
     timeout_seconds: float = Field(
         default=5.0, gt=0,
-        description="Connect, command and pool-wait timeout; past it a call fails as unavailable.",
+        description="Connect, command and pool-wait timeout of writes and deletes; past it a "
+        "call fails as unavailable.",
     )
+    read_timeout_seconds: float = _read_timeout()
     expired_retention_seconds: int = Field(
         default=86_400, ge=0,
         description=(
@@ -97,8 +121,10 @@ class DynamoDBStoreConfig(BaseModel):
         description="Strongly consistent reads (twice the read units) instead of eventual.",
     )
     timeout_seconds: float = Field(
-        default=5.0, gt=0, description="Connect and read timeout of one HTTP call."
+        default=5.0, gt=0,
+        description="Connect and read timeout of one HTTP call that writes or manages tables.",
     )
+    read_timeout_seconds: float = _read_timeout()
 
 
 class CosmosStoreConfig(BaseModel):
@@ -127,6 +153,12 @@ class CosmosStoreConfig(BaseModel):
         description="Calls per operation on 408, 429, 449 and 503 once the SDK's own retries "
         "(9 throttling retries within 30 s) are exhausted.",
     )
+    timeout_seconds: float = Field(
+        default=5.0, gt=0,
+        description="Connect and read timeout of one HTTP call that writes or manages "
+        "containers.",
+    )
+    read_timeout_seconds: float = _read_timeout()
     expired_retention_seconds: int = Field(
         default=86_400, ge=0,
         description=(

@@ -25,6 +25,11 @@ attempts, at most ``retry_backoff_max`` seconds) and connection errors; where it
 server's retry-after or an exponential backoff with jitter. Anything else, and exhausted
 retries, raise :class:`~groundwork.errors.StoreUnavailable`, never an SDK exception.
 
+Timeouts. Every call waits at most ``timeout_seconds`` to connect and for a reply; a serving
+read is bounded as a whole (the SDK's absolute ``timeout``, its connection retries included) by
+``read_timeout_seconds``, so a server that is down or hangs fails the read in time, and the
+next read reconnects.
+
 TLS. Certificate checks stay on: the SDK silently skips them for the hosts ``localhost`` and
 ``127.0.0.1``, so every request asks for verification explicitly unless the config allows an
 insecure loopback endpoint. Loopback and plain-HTTP endpoints are single local servers with no
@@ -105,12 +110,17 @@ class CosmosStore(OnlineStore):
         self._options: dict[str, Any] = (
             {} if config.allow_insecure_loopback else {"connection_verify": True}
         )
+        bound = config.read_timeout_seconds
+        self._read_options = {
+            **self._options, "timeout": bound, "connection_timeout": bound, "read_timeout": bound,
+        }
+        self.read_timeout_seconds = bound
         self._client: CosmosClient | None = None
         self._database: DatabaseProxy | None = None
         self._containers: dict[str, ContainerProxy] = {}
         self._absent_likely: dict[str, bool] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._lock: asyncio.Lock | None = None
+        self._opening: asyncio.Future[DatabaseProxy] | None = None
 
     async def ensure(self, view: ViewSpec) -> None:
         """Create the database and the view's container if they do not exist."""
@@ -155,12 +165,23 @@ class CosmosStore(OnlineStore):
         return WriteResult(written=written, skipped=len(outcomes) - written)
 
     async def read(self, requests: Sequence[ReadRequest]) -> list[list[StoredRecord | None]]:
-        """Point-read every key of every request concurrently; ``None`` where absent."""
-        await self._open()
+        """Point-read every key of every request concurrently; ``None`` where absent.
+
+        Opening the client (the account read, the database) on the first read is bounded by
+        ``read_timeout_seconds`` too.
+        """
+        if self._database is None or self._loop is not asyncio.get_running_loop():
+            try:
+                async with asyncio.timeout(self.read_timeout_seconds):
+                    await self._open()
+            except TimeoutError as error:
+                raise StoreUnavailable(
+                    f"cosmos client did not connect within {self.read_timeout_seconds:g} s",
+                    store="cosmos") from error
         lookups = [(request, key) for request in requests for key in request.keys]
         documents = await self._each(lookups, lambda lookup: self._read(
             lookup[0].view, self._container(lookup[0].view),
-            item_id(lookup[1]), key_string(lookup[1]),
+            item_id(lookup[1]), key_string(lookup[1]), self._read_options,
         ))
         records = iter(
             None if document is None else stored_record(request, document)
@@ -187,18 +208,23 @@ class CosmosStore(OnlineStore):
     async def _open(self) -> DatabaseProxy:
         """The database, creating the client in the running loop and the database once.
 
+        The opening runs as a task of its own that a timed-out read does not cancel, so the
+        next read finds it done, and concurrent first reads share it.
+
         aiohttp connections belong to the loop that opened them; when the store is used from
         another loop (one ``asyncio.run`` per call, test fixtures), it opens a new client there
         and drops the old one, which cannot be closed from this loop.
         """
         loop = asyncio.get_running_loop()
-        if self._loop is not loop or self._lock is None:
+        if self._loop is not loop:
             self._forget()
-            self._loop, self._lock = loop, asyncio.Lock()
-        async with self._lock:
-            if self._database is None:
-                self._database = await self._connect()
+            self._loop = loop
+        if self._database is not None:
             return self._database
+        if self._opening is None or self._opening.done():  # none yet, or the last one failed
+            self._opening = asyncio.ensure_future(self._connect())
+            self._opening.add_done_callback(_collect)
+        return await asyncio.shield(self._opening)
 
     async def _connect(self) -> DatabaseProxy:
         config = self._config
@@ -209,6 +235,8 @@ class CosmosStore(OnlineStore):
             enable_endpoint_discovery=not (self._loopback or config.endpoint.startswith("http:")),
             retry_total=_SDK_THROTTLE_RETRIES,
             retry_backoff_max=_SDK_THROTTLE_WAIT_SECONDS,
+            connection_timeout=config.timeout_seconds,
+            read_timeout=config.timeout_seconds,
             transport=AioHttpTransport(use_env_settings=config.proxy_from_environment),
         )
         try:
@@ -220,11 +248,14 @@ class CosmosStore(OnlineStore):
         except BaseException:
             await client.close()
             raise
-        self._client = client
-        return client.get_database_client(config.database)
+        if self._loop is not asyncio.get_running_loop():  # closed while it was opening
+            await client.close()
+            raise StoreUnavailable("the cosmos store was closed while opening", store="cosmos")
+        self._client, self._database = client, client.get_database_client(config.database)
+        return self._database
 
     def _forget(self) -> None:
-        self._client, self._database, self._loop, self._lock = None, None, None, None
+        self._client, self._database, self._loop, self._opening = None, None, None, None
         self._containers.clear()
 
     def _container_name(self, view: ViewSpec) -> str:
@@ -237,7 +268,8 @@ class CosmosStore(OnlineStore):
         container = self._containers.get(view.name)
         if container is None:
             if self._database is None:
-                raise StoreUnavailable("the cosmos store is closed", view=view.name)
+                raise StoreUnavailable("the cosmos store is closed", store="cosmos",
+                                       view=view.name)
             container = self._database.get_container_client(self._container_name(view))
             self._containers[view.name] = container
         return container
@@ -257,7 +289,7 @@ class CosmosStore(OnlineStore):
 
         if self._absent_likely.get(view.name, True) and await self._attempt(view, create, {409}):
             return True
-        stored = await self._read(view, container, identifier, partition)
+        stored = await self._read(view, container, identifier, partition, self._options)
         self._absent_likely[view.name] = stored is None
         for _ in range(_MAX_ROUNDS):
             if stored is None:
@@ -267,8 +299,9 @@ class CosmosStore(OnlineStore):
                 return False
             elif await self._attempt(view, partial(replace, stored["_etag"]), lost={404, 412}):
                 return True
-            stored = await self._read(view, container, identifier, partition)
-        raise StoreUnavailable("too many concurrent writers to one key", view=view.name)
+            stored = await self._read(view, container, identifier, partition, self._options)
+        raise StoreUnavailable("too many concurrent writers to one key", store="cosmos",
+                               view=view.name)
 
     async def _attempt(
         self, view: ViewSpec, operation: Callable[[], Awaitable[Any]], lost: set[int]
@@ -283,12 +316,13 @@ class CosmosStore(OnlineStore):
         return True
 
     async def _read(
-        self, view: ViewSpec, container: ContainerProxy, identifier: str, partition: str
+        self, view: ViewSpec, container: ContainerProxy, identifier: str, partition: str,
+        options: dict[str, Any],
     ) -> Any:
-        """Point-read one item; None when absent."""
+        """Point-read one item with the SDK's request ``options``; None when absent."""
         try:
             return await self._call(view, lambda: container.read_item(
-                identifier, partition_key=partition, **self._options
+                identifier, partition_key=partition, **options
             ), passing=partial(is_missing_item, loopback=self._loopback))
         except CosmosHttpResponseError:
             return None
@@ -339,3 +373,9 @@ class CosmosStore(OnlineStore):
         except ExceptionGroup as failures:
             raise failures.exceptions[0]  # noqa: B904 - keeps the SDK error as its cause
         return results
+
+
+def _collect(task: asyncio.Future[Any]) -> None:
+    """Take a finished task's exception, so one no read waited for is not reported."""
+    if not task.cancelled():
+        task.exception()

@@ -10,6 +10,9 @@ Retries are this module's own, botocore's being off: throttling, server errors,
 broken connections and unprocessed keys get ``max_attempts`` tries with
 exponential backoff and full jitter capped at 2 s, so a stopped server yields
 :class:`StoreUnavailable` within seconds, not after botocore's 20 s waits.
+Reads go through their own client, whose connect and read timeouts are
+``read_timeout_seconds``, and retry only while the next attempt can start
+within that bound; past it they fail at once with the last error.
 
 The item layout (and why features travel as one JSON record) is in
 :mod:`groundwork.sync.dynamodb_items`.
@@ -86,10 +89,11 @@ class DynamoDBStore(OnlineStore):
 
     def __init__(self, config: DynamoDBStoreConfig) -> None:
         self._config = config
-        self._client: Any = None
+        self.read_timeout_seconds = config.read_timeout_seconds
+        self._clients: dict[bool, Any] = {}  # reading or not -> client
         self._exit_stack: AsyncExitStack | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._lock: asyncio.Lock | None = None
+        self._opening: dict[bool, asyncio.Future[Any]] = {}
 
     async def ensure(self, view: ViewSpec) -> None:
         """Create the view's table if missing, wait until it is usable, enable TTL."""
@@ -143,10 +147,12 @@ class DynamoDBStore(OnlineStore):
             for start in range(0, len(unique), _MAX_KEYS_PER_GET)
         ]
         found: dict[tuple[str, str], Item] = {}
+        deadline = asyncio.get_running_loop().time() + self._config.read_timeout_seconds
         if len(chunks) == 1:  # the usual case: no task to schedule
-            found = await self._batch_get(chunks[0])
+            found = await self._batch_get(chunks[0], deadline)
         else:
-            for part in await asyncio.gather(*(self._batch_get(chunk) for chunk in chunks)):
+            parts = await asyncio.gather(*(self._batch_get(chunk, deadline) for chunk in chunks))
+            for part in parts:
                 found.update(part)
         results: list[list[StoredRecord | None]] = []
         for request, (table, keys) in zip(requests, wanted, strict=True):
@@ -174,15 +180,18 @@ class DynamoDBStore(OnlineStore):
         )
 
     async def close(self) -> None:
-        """Close the client and its connection pool."""
-        if self._loop is asyncio.get_running_loop() and self._exit_stack is not None:
-            stack = self._exit_stack
-            self._forget()
+        """Close the clients and their connection pools."""
+        stack = self._exit_stack
+        if self._loop is asyncio.get_running_loop() and stack is not None:
+            self._forget(closing=False)
             await stack.aclose()
         else:
             self._forget()
 
-    async def _batch_get(self, chunk: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Item]:
+    async def _batch_get(
+        self, chunk: Sequence[tuple[str, str]], deadline: float
+    ) -> dict[tuple[str, str], Item]:
+        """Read one chunk of keys, retrying unprocessed keys until ``deadline`` at most."""
         request_items: dict[str, Any] = {}
         for table, key in chunk:
             entry = request_items.setdefault(
@@ -190,19 +199,22 @@ class DynamoDBStore(OnlineStore):
             )
             entry["Keys"].append({KEY: {"S": key}})
         found: dict[tuple[str, str], Item] = {}
-        for attempt in range(self._config.max_attempts):
-            if attempt:
-                await asyncio.sleep(backoff_seconds(attempt))
-            response = await self._call("batch_get_item", RequestItems=request_items)
+        attempt = 0
+        while True:
+            response = await self._call("batch_get_item", deadline=deadline,
+                                        RequestItems=request_items)
+            attempt += 1
             for table, items in response.get("Responses", {}).items():
                 found.update(((table, item[KEY]["S"]), item) for item in items)
             request_items = response.get("UnprocessedKeys") or {}
             if not request_items:
                 return found
+            if attempt == self._config.max_attempts or not await _wait(attempt, deadline):
+                break
         left = sum(len(entry["Keys"]) for entry in request_items.values())
         raise StoreUnavailable(
-            f"dynamodb left {left} keys unprocessed after {self._config.max_attempts} attempts",
-            tables=sorted(request_items),
+            f"dynamodb left {left} keys unprocessed after {attempt} attempts",
+            store="dynamodb", tables=sorted(request_items),
         )
 
     async def _count_concurrently(
@@ -236,7 +248,8 @@ class DynamoDBStore(OnlineStore):
         attempt = 0
         while (status := await self._table_status(table)) not in ("ACTIVE", "UPDATING"):
             if status in (None, "DELETING") or asyncio.get_running_loop().time() > deadline:
-                raise StoreUnavailable(f"dynamodb table {table} is {status}", table=table)
+                raise StoreUnavailable(f"dynamodb table {table} is {status}", store="dynamodb",
+                                       table=table)
             attempt += 1
             await asyncio.sleep(min(1.0, 0.05 * 2**attempt))
 
@@ -256,18 +269,27 @@ class DynamoDBStore(OnlineStore):
                          table)
         except StoreUnavailable as error:
             logger.warning("could not enable TTL on %s (%s); expired items stay until deleted",
-                           table, error.message)
+                           table, error.reason)
 
     async def _call(
-        self, operation: str, handled: set[str] | frozenset[str] = frozenset(), **parameters: Any
+        self, operation: str, handled: set[str] | frozenset[str] = frozenset(), *,
+        deadline: float | None = None, **parameters: Any,
     ) -> dict[str, Any]:
         """Call ``operation``, retrying transient failures.
+
+        Args:
+            operation: The client method, e.g. ``batch_get_item``.
+            handled: Error codes the caller handles itself.
+            deadline: Event-loop time after which no attempt starts (``None``: none).
+            **parameters: The call's parameters.
 
         Raises:
             _Rejected: when DynamoDB answers with an error code in ``handled``.
             StoreUnavailable: on any other error, or when retries are exhausted.
         """
-        for attempt in range(1, self._config.max_attempts + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 return await self._send(operation, parameters)
             except ClientError as error:
@@ -277,65 +299,98 @@ class DynamoDBStore(OnlineStore):
                 status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
                 if code not in _RETRYABLE_CODES and status < 500:
                     raise StoreUnavailable(f"dynamodb refused {operation}: {code}",
-                                           operation=operation, code=code) from error
+                                           store="dynamodb", operation=operation,
+                                           code=code) from error
                 failure: Exception = error
             except (HTTPClientError, BotocoreConnectionError) as error:
                 failure = error
             except BotoCoreError as error:
                 raise StoreUnavailable(f"dynamodb {operation} failed: {error}",
-                                       operation=operation) from error
-            if attempt < self._config.max_attempts:
-                logger.debug("retrying %s after %s", operation, failure)
-                await asyncio.sleep(backoff_seconds(attempt))
+                                       store="dynamodb", operation=operation) from error
+            if attempt == self._config.max_attempts or not await _wait(attempt, deadline):
+                break
+            logger.debug("retried %s after %s", operation, failure)
         raise StoreUnavailable(
-            f"dynamodb {operation} failed after {self._config.max_attempts} attempts: {failure}",
-            operation=operation,
+            f"dynamodb {operation} failed after {attempt} attempts: {failure}",
+            store="dynamodb", operation=operation,
         ) from failure
 
     async def _send(self, operation: str, parameters: dict[str, Any]) -> dict[str, Any]:
-        """One attempt of one call, untranslated (the seam tests use to inject failures)."""
-        client = self._client
+        """One attempt of one call, untranslated (the seam tests use to inject failures).
+
+        ``batch_get_item`` goes through the reading client, every other call through
+        the writing one.
+        """
+        reading = operation == "batch_get_item"
+        client = self._clients.get(reading)
         if client is None or self._loop is not asyncio.get_running_loop():
-            client = await self._connect()
+            client = await self._connect(reading)
         response: dict[str, Any] = await getattr(client, operation)(**parameters)
         return response
 
-    async def _connect(self) -> Any:
-        """The client of the running event loop, created on first use.
+    async def _connect(self, reading: bool) -> Any:
+        """The reading or writing client of the running event loop, created on first use.
+
+        Creating a client (loading botocore's service model) takes a tenth of a second or
+        more; it runs as a task of its own that a timed-out read does not cancel, so the
+        next read finds the client ready, and concurrent first reads share one creation.
 
         aiohttp connections belong to the loop that opened them; when the store is used
-        from another loop (one ``asyncio.run`` per call, test fixtures), it opens a new
-        client there and closes the old one in its own loop, if that loop still exists.
+        from another loop (one ``asyncio.run`` per call, test fixtures), it opens new
+        clients there and closes the old ones in their own loop, if that loop still exists.
         """
         loop = asyncio.get_running_loop()
-        if self._loop is not loop or self._lock is None:
+        if self._loop is not loop or self._exit_stack is None:
             self._forget()
-            self._loop, self._lock = loop, asyncio.Lock()
-        async with self._lock:
-            if self._client is None:
-                config = self._config
-                settings = AioConfig(
-                    region_name=config.region,
-                    max_pool_connections=config.max_concurrency,
-                    connect_timeout=config.timeout_seconds,
-                    read_timeout=config.timeout_seconds,
-                    retries={"mode": "standard", "total_max_attempts": 1},
-                    parameter_validation=False,
-                    tcp_keepalive=True,
-                    # A fixed User-Agent spares botocore rebuilding it twice per call
-                    # (~15% of client CPU per PutItem).
-                    user_agent="groundwork",
-                )
-                stack = AsyncExitStack()
-                self._client = await stack.enter_async_context(get_session().create_client(
-                    "dynamodb", endpoint_url=config.endpoint_url, config=settings
-                ))
-                self._exit_stack = stack
-            return self._client
+            self._loop, self._exit_stack = loop, AsyncExitStack()
+        opening = self._opening.get(reading)
+        if opening is None or opening.done():  # none yet, or the last one failed
+            opening = asyncio.ensure_future(self._open_client(reading, self._exit_stack))
+            opening.add_done_callback(_collect)
+            self._opening[reading] = opening
+        return await asyncio.shield(opening)
 
-    def _forget(self) -> None:
-        """Drop the current client; one of a loop that is not running closes in that loop."""
+    async def _open_client(self, reading: bool, stack: AsyncExitStack) -> Any:
+        """Create the reading or writing client, closed with ``stack``."""
+        config = self._config
+        timeout = config.read_timeout_seconds if reading else config.timeout_seconds
+        settings = AioConfig(
+            region_name=config.region,
+            max_pool_connections=config.max_concurrency,
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            retries={"mode": "standard", "total_max_attempts": 1},
+            parameter_validation=False,
+            tcp_keepalive=True,
+            # A fixed User-Agent spares botocore rebuilding it twice per call
+            # (~15% of client CPU per PutItem).
+            user_agent="groundwork",
+        )
+        client = await stack.enter_async_context(get_session().create_client(
+            "dynamodb", endpoint_url=config.endpoint_url, config=settings
+        ))
+        if stack is self._exit_stack:
+            self._clients[reading] = client
+        return client
+
+    def _forget(self, *, closing: bool = True) -> None:
+        """Drop the clients; with ``closing``, close them in their loop if it still exists."""
         stack, loop = self._exit_stack, self._loop
-        self._client, self._exit_stack, self._loop, self._lock = None, None, None, None
-        if stack is not None and loop is not None and not loop.is_closed():
+        self._clients, self._opening, self._exit_stack, self._loop = {}, {}, None, None
+        if closing and stack is not None and loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(lambda: loop.create_task(stack.aclose()))
+
+
+def _collect(task: asyncio.Future[Any]) -> None:
+    """Take a finished task's exception, so one no read waited for is not reported."""
+    if not task.cancelled():
+        task.exception()
+
+
+async def _wait(attempt: int, deadline: float | None) -> bool:
+    """Back off before attempt ``attempt + 1``; False, at once, when it could not start in time."""
+    pause = backoff_seconds(attempt)
+    if deadline is not None and asyncio.get_running_loop().time() + pause >= deadline:
+        return False
+    await asyncio.sleep(pause)
+    return True

@@ -24,7 +24,8 @@ def open_store(config: StoreConfig, *, default_path: Path) -> OnlineStore:
     if isinstance(config, SQLiteStoreConfig):
         from groundwork.sync.sqlite import SQLiteStore
 
-        return SQLiteStore(config.path or default_path)
+        return SQLiteStore(config.path or default_path,
+                           busy_timeout_seconds=config.busy_timeout_seconds)
     if isinstance(config, RedisStoreConfig):
         from groundwork.sync.redis import RedisStore
 

@@ -1,4 +1,10 @@
-"""Serving-side reads: turn stored records into typed results with status and freshness.
+"""Serving-side reads: bound them in time, and turn records into results with freshness.
+
+:func:`read_within` is the one place a read is bounded: the store's driver
+timeouts cut one call short, and an ``asyncio.timeout`` here bounds the whole
+read (connect, retries, several calls) by the store's ``read_timeout_seconds``,
+so a store that is down or hangs answers :class:`StoreUnavailable` in time and
+a later read, on fresh connections, succeeds once the store is back.
 
 Expiry is decided here, once for every store: a record whose ``expires_at``
 has passed is returned as ``EXPIRED`` without values, whether or not the store
@@ -7,11 +13,15 @@ has deleted it yet.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from groundwork.errors import StoreUnavailable
 from groundwork.sync.base import EntityKey, OnlineStore, ReadRequest, RecordStatus, StoredRecord
+
+Batches = list[list[StoredRecord | None]]
 
 
 class LookupResult(NamedTuple):
@@ -42,12 +52,43 @@ def to_result(key: EntityKey, record: StoredRecord | None, now: dt.datetime) -> 
     return LookupResult(key, RecordStatus.PRESENT, record.values, record.event_ts, age)
 
 
+async def read_within(
+    store: OnlineStore, requests: Sequence[ReadRequest], timeout: float | None
+) -> Batches:
+    """``store.read(requests)``, given up after ``timeout`` seconds (``None``: unbounded).
+
+    Raises:
+        StoreUnavailable: the store failed, or did not answer within ``timeout``.
+    """
+    if timeout is None:
+        return await store.read(requests)
+    bound = asyncio.timeout(timeout)
+    try:
+        async with bound:
+            return await store.read(requests)
+    except TimeoutError as error:
+        what = f"timed out after {timeout:g} s" if bound.expired() else "raised TimeoutError"
+        raise StoreUnavailable(
+            f"{type(store).__name__} read {what}",
+            views=sorted({request.view.name for request in requests}),
+        ) from error
+
+
 async def lookup_many(
-    store: OnlineStore, requests: Sequence[ReadRequest], now: dt.datetime | None = None
+    store: OnlineStore, requests: Sequence[ReadRequest], now: dt.datetime | None = None,
+    *, timeout: float | None = None,
 ) -> list[list[LookupResult]]:
-    """Read several views from one store in one round trip and classify the records."""
+    """Read several views from one store in one round trip and classify the records.
+
+    Args:
+        store: The store to read.
+        requests: What to read.
+        now: The moment expiry and ages are judged at (default: now).
+        timeout: Bound of the read in seconds, e.g. the store's
+            ``read_timeout_seconds`` for a serving read; ``None`` for none.
+    """
     moment = now or dt.datetime.now(dt.UTC)
-    batches = await store.read(requests)
+    batches = await read_within(store, requests, timeout)
     return [
         [to_result(key, record, moment) for key, record in zip(request.keys, batch, strict=True)]
         for request, batch in zip(requests, batches, strict=True)

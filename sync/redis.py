@@ -30,7 +30,10 @@ Needs Redis 6.2+ (``PXAT``) in non-cluster mode (a script and an ``MGET`` touch 
 many hash slots). Event times are compared as Lua numbers, exact until the year 2255.
 The client does not retry: a connection error or timeout raises ``StoreUnavailable``
 and the orchestration (``sync/writer.py``, the DAG executor) decides what to do. A store
-holds one connection pool, opened lazily in the event loop that first uses it.
+holds two connection pools, each opened lazily in the event loop that first uses it: reads
+connect, wait for a pooled connection and wait for each reply at most
+``read_timeout_seconds``, writes and deletes ``timeout_seconds`` (their scripts run longer).
+A broken connection is dropped, so once Redis is back the next call simply reconnects.
 """
 
 from __future__ import annotations
@@ -93,8 +96,8 @@ def _unavailable_on_error(action: str, view: str) -> Iterator[None]:
     try:
         yield
     except RedisError as error:
-        message = f"redis {action} failed: {type(error).__name__}: {error}"
-        raise StoreUnavailable(message, view=view) from error
+        reason = f"redis {action} failed: {type(error).__name__}: {error}"
+        raise StoreUnavailable(reason, store="redis", view=view) from error
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -118,31 +121,45 @@ class RedisStore(OnlineStore):
         self._config = config
         self._prefix = config.key_prefix
         self._retention_ms = config.expired_retention_seconds * 1_000
-        self._client: Redis | None = None
+        self.read_timeout_seconds = config.read_timeout_seconds
+        self._reader: Redis | None = None
+        self._writer: Redis | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def _redis(self) -> Redis:
-        """The client of the running event loop, its pool created on first use.
+        """The client that writes and deletes, in the running event loop."""
+        if self._writer is None or self._loop is not asyncio.get_running_loop():
+            self._writer = self._open(self._config.timeout_seconds)
+        return self._writer
+
+    def _redis_reader(self) -> Redis:
+        """The client that reads, in the running event loop."""
+        if self._reader is None or self._loop is not asyncio.get_running_loop():
+            self._reader = self._open(self._config.read_timeout_seconds)
+        return self._reader
+
+    def _open(self, timeout: float) -> Redis:
+        """A client with its own pool whose every wait is bounded by ``timeout``.
 
         redis-py connections belong to the loop that opened them; when the store is used
-        from another loop (one ``asyncio.run`` per call, test fixtures), it starts a new
-        pool there and drops the old one, whose loop has usually ended.
+        from another loop (one ``asyncio.run`` per call, test fixtures), it starts new
+        pools there and drops the old ones, whose loop has usually ended.
         """
         loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop:
-            config = self._config
-            pool = BlockingConnectionPool.from_url(
-                config.url,
-                password=config.password.get_secret_value() if config.password else None,
-                max_connections=config.max_connections,
-                timeout=config.timeout_seconds,
-                socket_timeout=config.timeout_seconds,
-                socket_connect_timeout=config.timeout_seconds,
-                retry=Retry(NoBackoff(), retries=0),
-            )
-            self._client = Redis.from_pool(pool)
+        if self._loop is not loop:
+            self._reader = self._writer = None
             self._loop = loop
-        return self._client
+        config = self._config
+        pool = BlockingConnectionPool.from_url(
+            config.url,
+            password=config.password.get_secret_value() if config.password else None,
+            max_connections=config.max_connections,
+            timeout=timeout,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=Retry(NoBackoff(), retries=0),
+        )
+        return Redis.from_pool(pool)
 
     def _key_prefix(self, view: ViewSpec) -> bytes:
         if not _VIEW_NAME.match(view.name):
@@ -231,9 +248,10 @@ class RedisStore(OnlineStore):
         """Values of ``keys`` in order: one ``MGET``, or several in one pipeline."""
         if not keys:
             return []
+        client = self._redis_reader()
         if len(keys) <= self.capabilities.max_read_batch:  # skips the pipeline's overhead
-            return cast(list[bytes | None], await self._redis().mget(keys))
-        pipeline = self._redis().pipeline(transaction=False)
+            return cast(list[bytes | None], await client.mget(keys))
+        pipeline = client.pipeline(transaction=False)
         for chunk in _chunks(keys, self.capabilities.max_read_batch):
             pipeline.mget(chunk)
         return [value for result in await pipeline.execute() for value in result]
@@ -251,10 +269,13 @@ class RedisStore(OnlineStore):
 
     async def close(self) -> None:
         """Disconnect every pooled connection (those of an ended event loop are dropped)."""
-        client, loop, self._client = self._client, self._loop, None
-        if client is not None and loop is asyncio.get_running_loop():
-            with _unavailable_on_error("close", ""):
-                await client.aclose()
+        clients, loop = (self._reader, self._writer), self._loop
+        self._reader = self._writer = self._loop = None
+        if loop is asyncio.get_running_loop():
+            for client in clients:
+                if client is not None:
+                    with _unavailable_on_error("close", ""):
+                        await client.aclose()
 
 
 def _record(request: ReadRequest, value: bytes | None) -> StoredRecord | None:

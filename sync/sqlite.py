@@ -48,12 +48,12 @@ class SQLiteStore(OnlineStore):
         max_write_batch=5_000, max_read_batch=_MAX_VARIABLES, native_ttl=False, embedded=True
     )
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, busy_timeout_seconds: float = 5.0) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.execute("PRAGMA synchronous=NORMAL")
-        self._connection.execute("PRAGMA busy_timeout=5000")
+        self._connection.execute(f"PRAGMA busy_timeout={round(busy_timeout_seconds * 1000)}")
         # Keep read pages in this connection's cache (up to 64 MiB) rather than
         # re-reading them from the OS on every lookup; a write by another
         # connection still invalidates what it changed.
@@ -97,7 +97,8 @@ class SQLiteStore(OnlineStore):
                 self._connection.executemany(statement, parameters)
                 written = self._connection.total_changes - before
         except sqlite3.OperationalError as error:
-            raise StoreUnavailable(f"sqlite write failed: {error}", view=view.name) from error
+            raise StoreUnavailable(f"sqlite write failed: {error}", store="sqlite",
+                                   view=view.name) from error
         return WriteResult(written=written, skipped=len(parameters) - written)
 
     async def read(self, requests: Sequence[ReadRequest]) -> list[list[StoredRecord | None]]:
@@ -112,7 +113,8 @@ class SQLiteStore(OnlineStore):
             try:
                 row = self._connection.execute(statement, (key_string(request.keys[0]),)).fetchone()
             except sqlite3.OperationalError as error:
-                raise StoreUnavailable(f"sqlite read failed: {error}", view=view.name) from error
+                raise StoreUnavailable(f"sqlite read failed: {error}", store="sqlite",
+                                       view=view.name) from error
             if row is None:
                 return [None]
             _, event_ts, synced_at, expires_at, payload = row
@@ -126,7 +128,8 @@ class SQLiteStore(OnlineStore):
             try:
                 cursor = self._connection.execute(self._select(view, len(chunk)), chunk)
             except sqlite3.OperationalError as error:
-                raise StoreUnavailable(f"sqlite read failed: {error}", view=view.name) from error
+                raise StoreUnavailable(f"sqlite read failed: {error}", store="sqlite",
+                                       view=view.name) from error
             for key, event_ts, synced_at, expires_at, payload in cursor:
                 found[key] = StoredRecord(decode(orjson.loads(payload), features),
                                           from_micros(event_ts), from_micros(synced_at),

@@ -140,7 +140,7 @@ async def write_rows(
             result = await write_with_retry(store, view, batch)
         except StoreUnavailable as error:
             report.rows_failed += len(batch)
-            report.errors.append(error.message)
+            report.errors.append(error.reason)
         else:
             report.rows_written += result.written
             report.rows_skipped += result.skipped

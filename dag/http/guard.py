@@ -31,7 +31,7 @@ from groundwork.catalog.audit import AuditSink
 from groundwork.catalog.policy import Decision, Principal, Privilege, Securable, check_entities
 from groundwork.dag.http.metrics import Metrics
 from groundwork.dag.http.render import status_of
-from groundwork.errors import AccessDenied, GroundworkError
+from groundwork.errors import TRACE_ID, AccessDenied, GroundworkError
 
 Channel = Literal["rest", "mcp", "admin"]
 """The door a call came through."""
@@ -144,7 +144,12 @@ class Admission:
         self._started = guard.clock()
 
     def __enter__(self) -> Admission:
-        """Authenticate, then authorize on the securable (a refusal is audited too)."""
+        """Authenticate, then authorize on the securable (a refusal is audited too).
+
+        Until the call ends, :data:`~groundwork.errors.TRACE_ID` holds its trace id,
+        so what the executor and the stores log carries it.
+        """
+        self._trace = TRACE_ID.set(self.trace_id)
         access = self._guard.access
         try:
             principal = self.principal = access.authenticate(self._token)
@@ -165,6 +170,7 @@ class Admission:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:
         """Observe and audit the call's outcome; errors propagate."""
+        TRACE_ID.reset(self._trace)
         guard = self._guard
         elapsed = guard.clock() - self._started
         status, allowed, reason = self.status, self.allowed, self.reason

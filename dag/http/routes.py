@@ -13,11 +13,12 @@ from groundwork.dag.http import tools
 from groundwork.dag.http.context import ServingContext
 from groundwork.dag.http.guard import bearer_token
 from groundwork.dag.http.invoke import INVOKE_PREFIX, INVOKE_SUFFIX, invoke
+from groundwork.dag.http.readiness import Readiness
 from groundwork.dag.http.render import ErrorResponse
 from groundwork.dag.runtime import CompiledEndpoint
 from groundwork.errors import StoreUnavailable
 from groundwork.features.spec import ViewSpec
-from groundwork.sync.base import OnlineStore, ReadRequest
+from groundwork.sync.base import OnlineStore
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorResponse, "description": description}
@@ -104,21 +105,29 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", tags=["operations"])
+@router.get("/readyz", tags=["operations"], responses={503: _ERRORS[503]})
 async def readyz(request: Request) -> dict[str, Any]:
-    """The process can serve: endpoints compiled and the online store answers."""
+    """The process can serve: endpoints compiled and every online store they read answers.
+
+    Answers within half a second whatever the stores do; a store that fails or
+    hangs answers 503 with the fixed `store_unavailable` message (the log says which).
+    """
     context = _context(request)
-    probes: dict[int, tuple[OnlineStore, ViewSpec]] = {}
+    names = {id(store): name for name, store in context.stores.items()}
+    probes: dict[str, tuple[OnlineStore, ViewSpec]] = {}
     for endpoint in context.endpoints.values():
         for node in endpoint.plan.graph.nodes.values():
             if node.view is not None:
                 store = context.store_for(node.view)
-                probes.setdefault(id(store), (store, node.view))
-    try:
-        for store, view in probes.values():  # one real round trip per store
-            await store.read([ReadRequest(view, ["readiness-probe"], ())])
-    except Exception as error:  # noqa: BLE001 - any store failure means not ready
-        raise StoreUnavailable("online store is not answering") from error
+                probes.setdefault(names.get(id(store), "?"), (store, node.view))
+    state = request.app.state
+    readiness: Readiness | None = getattr(state, "readiness", None)
+    if readiness is None:
+        readiness = state.readiness = Readiness()
+    failing = await readiness.check(probes)
+    if failing:
+        raise StoreUnavailable(f"not ready: online stores {', '.join(failing)} do not answer",
+                               stores=failing)
     return {"status": "ready", "endpoints": sorted(context.endpoints)}
 
 

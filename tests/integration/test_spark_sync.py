@@ -23,6 +23,7 @@ from groundwork.sync.config import SQLiteStoreConfig
 from groundwork.sync.lookup import lookup_many
 from groundwork.sync.spark_job import sync_view
 from groundwork.sync.sqlite import SQLiteStore
+from tests.support.file_changes import FileChanges
 
 pytestmark = pytest.mark.spark
 T0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=1)
@@ -102,12 +103,6 @@ def big_user_profile(feature_tables: Path, users: int) -> dict[int, float]:
     return newest
 
 
-def stored_count(database: Path) -> int:
-    with sqlite3.connect(database) as connection:
-        (count,) = connection.execute("SELECT count(*) FROM fv_user_profile").fetchone()
-    return int(count)
-
-
 def stored_budgets(database: Path) -> dict[int, float]:
     import orjson
 
@@ -116,29 +111,48 @@ def stored_budgets(database: Path) -> dict[int, float]:
     return {int(key): orjson.loads(payload)["budget_per_night"] for key, payload in rows}
 
 
+def written_under_lock(watcher: sqlite3.Connection) -> int:
+    """Take SQLite's write lock (waiting for a writer's batch to commit) and count the rows.
+
+    The lock stays held (the caller rolls back to release it), so nothing more is
+    written while the caller looks.
+    """
+    watcher.execute("BEGIN IMMEDIATE")
+    (count,) = watcher.execute("SELECT count(*) FROM fv_user_profile").fetchone()
+    return int(count)
+
+
 def test_sync_killed_midway_converges_when_run_again(tmp_path: Path) -> None:
     users = 60_000
     expected = big_user_profile(tmp_path / "feature_tables", users)
     database = tmp_path / "online.db"
-    environment = {**os.environ, "GROUNDWORK_STATE_DIR": str(tmp_path)}
+    view = ViewSpec("user_profile", "user_id", ValueType.INT, (), ttl_seconds=None)
+    store = SQLiteStore(database)
+    asyncio.run(store.ensure(view))
+    asyncio.run(store.close())
+    # An open connection keeps the write-ahead log in place, so its writes can be watched.
+    watcher = sqlite3.connect(database, timeout=60, isolation_level=None)
+    watcher.execute("SELECT count(*) FROM fv_user_profile").fetchone()
+    environment = {**os.environ, "GROUNDWORK_STATE_DIR": str(tmp_path),
+                   "GROUNDWORK_STORE__TYPE": "sqlite",
+                   "GROUNDWORK_STORE__BUSY_TIMEOUT_SECONDS": "60"}
     command = [sys.executable, "-m", "groundwork", "sync", "--view", "user_profile",
                "--batch-size", "50", "--partitions", "4"]
-    process = subprocess.Popen(command, env=environment, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    written = 0
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        if database.exists():
-            try:
-                written = stored_count(database)
-            except sqlite3.OperationalError:
-                written = 0
-            if written >= users // 10:
-                break
-        time.sleep(0.05)
-    assert process.poll() is None, "the sync ended before it could be killed"
+    log = tmp_path / "sync.log"
+    with FileChanges(database.with_name("online.db-wal")) as log_writes, log.open("wb") as output:
+        process = subprocess.Popen(command, env=environment, start_new_session=True,
+                                   stdout=output, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120  # a failure guard: each wait ends on a write
+        while (written := written_under_lock(watcher)) < users // 10:
+            watcher.execute("ROLLBACK")
+            assert process.poll() is None, f"the sync ended early: {log.read_text()[-2000:]}"
+            assert log_writes.wait(deadline - time.monotonic(), process), "the sync wrote nothing"
+    # Holding the write lock, so the sync cannot write on (let alone finish) before its kill.
+    assert written < users
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
+    watcher.execute("ROLLBACK")
+    watcher.close()
     partial = stored_budgets(database)
     assert 0 < len(partial) < users, "killed in the middle"
     assert all(expected[key] == budget for key, budget in partial.items())

@@ -68,36 +68,52 @@ def _log_tail(log: Path) -> str:
     return log.read_text(errors="replace")[-2000:] if log.exists() else ""
 
 
-@pytest.fixture(scope="session")
-def cosmos_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CosmosStoreConfig]:
-    """A running local Cosmos DB server (HTTPS, keep-alive) and the config that reaches it."""
+def start_cosmos(log: Path, port: int = 0) -> tuple[subprocess.Popen[str], str]:
+    """Start the launcher on ``port`` (0: the kernel picks one) and wait until it answers.
+
+    Its errors go to ``log``; returns the process and the endpoint it answers at, or
+    fails the test loudly.
+    """
     node = shutil.which("node")
     if node is None:
         pytest.fail(f"the Cosmos DB tests need Node.js (`node` is not on PATH); {SETUP_HINT}")
     if not (PACKAGE / "package.json").exists():
         pytest.fail(f"@vercel/cosmosdb-server is not installed in {SERVERS}; {SETUP_HINT}")
-    log = tmp_path_factory.mktemp("cosmos-server") / "server.log"
-    with log.open("w") as errors:
+    with log.open("a") as errors:
         process = subprocess.Popen(
-            [node, str(LAUNCHER), "0"], cwd=SERVERS, stdout=subprocess.PIPE, stderr=errors,
-            stdin=subprocess.DEVNULL, text=True,
+            [node, str(LAUNCHER), str(port)], cwd=SERVERS, stdout=subprocess.PIPE,
+            stderr=errors, stdin=subprocess.DEVNULL, text=True,
         )
+    line = _ready_line(process, START_TIMEOUT_SECONDS) or ""
+    if not line.startswith(READY_PREFIX):
+        stop_process(process)
+        pytest.fail(
+            f"cosmosdb-server did not start (exit code {process.returncode}, "
+            f"output {line!r}); log:\n{_log_tail(log)}"
+        )
+    endpoint = line.removeprefix(READY_PREFIX).strip()
+    if not _answers(endpoint, time.monotonic() + START_TIMEOUT_SECONDS):
+        stop_process(process)
+        pytest.fail(f"cosmosdb-server at {endpoint} does not answer; log:\n{_log_tail(log)}")
+    return process, endpoint
+
+
+def local_config(endpoint: str) -> CosmosStoreConfig:
+    """The config of a store on the local server at ``endpoint``."""
+    return CosmosStoreConfig(
+        endpoint=endpoint,
+        key=SecretStr(LOCAL_KEY),
+        database="groundwork_tests",
+        allow_insecure_loopback=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def cosmos_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CosmosStoreConfig]:
+    """A running local Cosmos DB server (HTTPS, keep-alive) and the config that reaches it."""
+    log = tmp_path_factory.mktemp("cosmos-server") / "server.log"
+    process, endpoint = start_cosmos(log)
     try:
-        line = _ready_line(process, START_TIMEOUT_SECONDS) or ""
-        if not line.startswith(READY_PREFIX):
-            stop_process(process)
-            pytest.fail(
-                f"cosmosdb-server did not start (exit code {process.returncode}, "
-                f"output {line!r}); log:\n{_log_tail(log)}"
-            )
-        endpoint = line.removeprefix(READY_PREFIX).strip()
-        if not _answers(endpoint, time.monotonic() + START_TIMEOUT_SECONDS):
-            pytest.fail(f"cosmosdb-server at {endpoint} does not answer; log:\n{_log_tail(log)}")
-        yield CosmosStoreConfig(
-            endpoint=endpoint,
-            key=SecretStr(LOCAL_KEY),
-            database="groundwork_tests",
-            allow_insecure_loopback=True,
-        )
+        yield local_config(endpoint)
     finally:
         stop_process(process)

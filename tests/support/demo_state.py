@@ -24,7 +24,7 @@ from groundwork.demo import server_process
 from groundwork.features.registry import load_view_specs
 from groundwork.net import free_port
 from groundwork.settings import Settings
-from groundwork.sync.base import OnlineRow
+from groundwork.sync.base import OnlineRow, OnlineStore
 from groundwork.sync.sqlite import SQLiteStore
 
 HOUR = dt.timedelta(hours=1)
@@ -37,10 +37,18 @@ def prices(base: float) -> list[float]:
     return [round(base + day * 1.5, 2) for day in range(90)]
 
 
-async def seed_store(settings: Settings, now: dt.datetime, prices_from: dt.date) -> None:
-    """Write two users, Lisbon's three hotels and their prices into the embedded store."""
+async def seed_store(settings: Settings, now: dt.datetime, prices_from: dt.date,
+                     into: OnlineStore | None = None) -> None:
+    """Write two users, Lisbon's three hotels and their prices into a store.
+
+    Args:
+        settings: The state (its embedded store is the default target).
+        now: When the rows were synced; their event times are a little before.
+        prices_from: First night of the hotels' prices.
+        into: The store to write to (left open); the state's embedded store when ``None``.
+    """
     views = load_view_specs(settings.feature_tables_dir)
-    store = SQLiteStore(settings.online_db_path)
+    store = SQLiteStore(settings.online_db_path) if into is None else into
     for view in views.values():
         await store.ensure(view)
 
@@ -78,7 +86,8 @@ async def seed_store(settings: Settings, now: dt.datetime, prices_from: dt.date)
         3: {"prices_from": prices_from, "nightly_prices": prices(60.0),
             "rooms_available": [0] * 90},
     }, HOUR / 2), now)
-    await store.close()
+    if into is None:
+        await store.close()
 
 
 @dataclass(frozen=True, slots=True)

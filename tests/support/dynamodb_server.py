@@ -43,15 +43,20 @@ def answers(url: str) -> bool:
         return False
 
 
-def start_dynalite(port: int) -> subprocess.Popen[bytes]:
+def start_dynalite(port: int, path: Path | None = None) -> subprocess.Popen[bytes]:
     """Start dynalite on ``port`` and wait until it answers.
+
+    Args:
+        port: The port to listen on.
+        path: Directory to keep the tables in (kept across restarts); in memory when ``None``.
 
     Raises:
         RuntimeError: when the process exits or stays silent.
     """
+    on_disk = [] if path is None else ["--path", str(path)]
     process = subprocess.Popen(
         [str(DYNALITE), "--host", "127.0.0.1", "--port", str(port), "--createTableMs", "0",
-         "--deleteTableMs", "0", "--updateTableMs", "0"],
+         "--deleteTableMs", "0", "--updateTableMs", "0", *on_disk],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + START_TIMEOUT_SECONDS

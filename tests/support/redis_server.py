@@ -32,13 +32,18 @@ def answers_ping(port: int) -> bool:
         return False
 
 
-def start_redis(directory: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """Start ``redis-server`` on a free port and wait until it answers; fail loudly if not."""
+def start_redis(directory: Path, port: int | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """Start ``redis-server`` and wait until it answers; fail loudly if not.
+
+    Args:
+        directory: Its working directory (a ``dump.rdb`` there, from ``SAVE``, is loaded).
+        port: The port to listen on; a free one when ``None``.
+    """
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.fail("redis-server is not on PATH; run `make test-servers` "
                     "(Debian: apt-get install redis-server)", pytrace=False)
-    port = free_port()
+    port = free_port() if port is None else port
     log_path = directory / "redis.log"
     command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                "--appendonly", "no", "--dir", str(directory), "--daemonize", "no"]

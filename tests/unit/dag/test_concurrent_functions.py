@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from groundwork.dag.errors import NodeFailed
-from groundwork.dag.executor import Execution, execute
+from groundwork.dag.executor import NODE_FAILED_MESSAGE, Execution, execute
 from groundwork.dag.graph import build_graph
 from groundwork.dag.plan import plan
 from groundwork.dag.spec import EndpointSpec, Input
@@ -95,7 +95,7 @@ async def test_a_timed_out_optional_function_gives_a_partial_result() -> None:
     result = await call(stuck, quick, outputs=("stuck", "quick"),
                         optional=frozenset({"stuck"}), timeouts={"stuck": 0.01})
     assert result.outputs == {"stuck": None, "quick": "quick"}
-    assert result.errors == {"stuck": {"code": "node_failed", "message": "TimeoutError"}}
+    assert result.errors == {"stuck": {"code": "node_failed", "message": NODE_FAILED_MESSAGE}}
 
 
 async def test_a_failing_required_function_cancels_its_siblings_and_fails_the_call() -> None:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from groundwork.dag.errors import NodeFailed
-from groundwork.dag.executor import execute
+from groundwork.dag.executor import NODE_FAILED_MESSAGE, execute
 from groundwork.dag.graph import build_graph
 from groundwork.dag.plan import plan
 from groundwork.dag.spec import EndpointSpec, Input, Lookup
-from groundwork.errors import StoreUnavailable
+from groundwork.errors import TRACE_ID, StoreUnavailable
 from groundwork.features.spec import FeatureSpec, ValueType, ViewSpec
 from groundwork.sync.base import OnlineRow, ReadRequest, StoredRecord
 from groundwork.sync.sqlite import SQLiteStore
@@ -126,7 +128,7 @@ async def test_optional_failure_gives_partial_result(store: CountingStore) -> No
                     optional=frozenset({"boom"}))
     result = await run(spec, store, user_id=1)
     assert result.outputs == {"boom": None, "friend_count": 3}
-    assert result.errors == {"boom": {"code": "node_failed", "message": "ValueError"}}
+    assert result.errors == {"boom": {"code": "node_failed", "message": NODE_FAILED_MESSAGE}}
 
 
 async def test_required_failure_fails_the_call(store: CountingStore) -> None:
@@ -142,4 +144,38 @@ async def test_store_failure_fails_or_degrades(store: CountingStore) -> None:
     spec = endpoint(friend_count, outputs=("friend_count",), optional=frozenset({"users"}))
     result = await run(spec, store, user_id=1)
     assert result.outputs == {"friend_count": 0}
-    assert result.errors["users"]["code"] == "store_unavailable"
+    assert result.errors == {"users": {"code": "store_unavailable",
+                                       "message": StoreUnavailable.PUBLIC_MESSAGE}}
+
+
+class HungStore(CountingStore):
+    """A networked store whose reads never answer."""
+
+    capabilities = replace(SQLiteStore.capabilities, embedded=False)
+    read_timeout_seconds = 0.01
+
+    async def read(self, requests: Sequence[ReadRequest]) -> list[list[StoredRecord | None]]:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def test_a_hung_store_fails_at_its_read_timeout_and_logs_under_the_trace_id(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    hung = HungStore(tmp_path / "hung.db")
+    spec = endpoint(friend_count, outputs=("friend_count",), optional=frozenset({"users"}))
+    token = TRACE_ID.set("4bf92f3577b34da6a3ce929d0e0e4736")
+    try:
+        result = await run(spec, hung, user_id=1)
+        with pytest.raises(StoreUnavailable) as failure:
+            await run(endpoint(friend_count, outputs=("friend_count",)), hung, user_id=1)
+    finally:
+        TRACE_ID.reset(token)
+        await hung.close()
+    assert result.errors == {"users": {"code": "store_unavailable",
+                                       "message": StoreUnavailable.PUBLIC_MESSAGE}}
+    assert (failure.value.message, failure.value.details) == (StoreUnavailable.PUBLIC_MESSAGE, {})
+    assert "timed out after 0.01 s" in failure.value.reason
+    logged = [record.getMessage() for record in caplog.records if record.name.endswith("executor")]
+    assert logged and all("4bf92f3577b34da6a3ce929d0e0e4736" in line and "HungStore" in line
+                          for line in logged)

@@ -30,6 +30,7 @@ from groundwork.sync.cosmos_items import (
 )
 from groundwork.sync.lookup import lookup_many
 from tests.contract.conftest import ALL_TYPES_VIEW
+from tests.support.black_hole import black_hole
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -210,3 +211,14 @@ async def test_items_carry_a_ttl_so_cosmos_expires_them_after_the_retention(
     assert never["ttl"] == -1
     assert retention - 7_210 <= kept["ttl"] <= retention - 7_190  # reads EXPIRED meanwhile
     assert [result.status for result in results] == [RecordStatus.EXPIRED]
+
+
+async def test_a_first_read_from_a_server_that_hangs_fails_at_the_read_timeout() -> None:
+    with black_hole() as port:
+        config = CosmosStoreConfig(endpoint=f"https://127.0.0.1:{port}", key=SecretStr("a2V5"),
+                                   allow_insecure_loopback=True, read_timeout_seconds=0.05)
+        async with opened(config) as store, asyncio.timeout(30):  # a failure guard only
+            with pytest.raises(StoreUnavailable) as failure:
+                await store.read([ReadRequest(fresh_view(), ["a"], ["an_int"])])
+    assert "did not connect within 0.05 s" in failure.value.reason
+    assert (failure.value.message, failure.value.details) == (StoreUnavailable.PUBLIC_MESSAGE, {})

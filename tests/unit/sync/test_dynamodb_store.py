@@ -27,6 +27,7 @@ from groundwork.sync.base import OnlineRow, ReadRequest
 from groundwork.sync.config import DynamoDBStoreConfig
 from groundwork.sync.dynamodb import DynamoDBStore
 from groundwork.sync.dynamodb_items import table_name
+from tests.support.black_hole import black_hole
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, 0, 250_000, tzinfo=dt.UTC)
 VIEW = ViewSpec(
@@ -255,3 +256,18 @@ def test_construction_touches_nothing_and_each_event_loop_gets_a_client(
     asyncio.run(write())
     records = asyncio.run(read_and_close())
     assert records[0] is not None and records[0].values == {"rooms": 4}
+
+
+async def test_a_read_from_a_server_that_hangs_fails_at_the_read_timeout() -> None:
+    with black_hole() as port:
+        config = DynamoDBStoreConfig(endpoint_url=f"http://127.0.0.1:{port}", timeout_seconds=60,
+                                     read_timeout_seconds=0.05)
+        store = DynamoDBStore(config)
+        try:
+            async with asyncio.timeout(30):  # a failure guard only
+                with pytest.raises(StoreUnavailable) as failure:
+                    await store.read([ReadRequest(VIEW, [1], ["rooms"])])
+        finally:
+            await store.close()
+    assert "Read timeout" in failure.value.reason
+    assert (failure.value.message, failure.value.details) == (StoreUnavailable.PUBLIC_MESSAGE, {})

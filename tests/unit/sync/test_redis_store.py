@@ -24,6 +24,7 @@ from groundwork.sync.base import OnlineRow, ReadRequest, RecordStatus
 from groundwork.sync.config import RedisStoreConfig
 from groundwork.sync.lookup import lookup_many
 from groundwork.sync.redis import RedisStore
+from tests.support.black_hole import black_hole
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
@@ -90,16 +91,18 @@ async def test_without_retention_redis_drops_records_at_expires_at(
     redis_config: RedisStoreConfig, server: redis.Redis
 ) -> None:
     config = redis_config.model_copy(update={"expired_retention_seconds": 0})
-    view, now = scores_view(), dt.datetime.now(dt.UTC)
+    view, now = scores_view(), dt.datetime.now(dt.UTC).replace(microsecond=0)
+    expires_at = now + dt.timedelta(minutes=5)
     async with opened(config) as store:
-        await store.write(view, [score_row(1, 10, now, now + dt.timedelta(milliseconds=300)),
+        await store.write(view, [score_row(1, 10, now, expires_at),
                                  score_row(2, 20, now, now - dt.timedelta(seconds=1))], now)
-        assert server.exists(record_key(config, view, 1)) == 1
-        assert server.exists(record_key(config, view, 2)) == 0  # expired on arrival
-        await asyncio.sleep(0.5)
-        assert server.exists(record_key(config, view, 1)) == 0
+        # Redis drops the record at its deadline, which is expires_at itself ...
+        deadline_ms = server.pexpiretime(record_key(config, view, 1))
+        assert deadline_ms == int(expires_at.timestamp()) * 1_000
+        # ... so a record already past it is gone on arrival, and reads as missing.
+        assert server.exists(record_key(config, view, 2)) == 0
         (results,) = await lookup_many(store, [ReadRequest(view, [1, 2], ("score",))])
-    assert [result.status for result in results] == [RecordStatus.MISSING] * 2
+    assert [result.status for result in results] == [RecordStatus.PRESENT, RecordStatus.MISSING]
 
 
 async def test_a_read_of_several_views_is_one_command(
@@ -110,6 +113,7 @@ async def test_a_read_of_several_views_is_one_command(
         for view in views:
             await store.write(view, [score_row(key, key) for key in range(3)], NOW)
         requests = [ReadRequest(view, [0, 1, 2, 99], ("score",)) for view in views]
+        await store.read(requests)  # connect the reading pool before counting
         before = command_calls(server)
         batches = await store.read(requests)
         after = command_calls(server)
@@ -134,7 +138,7 @@ async def test_a_large_write_is_one_round_trip_per_max_write_batch(
         await original(self, command, check_health)  # type: ignore[arg-type]
 
     async with opened(redis_config) as store:
-        await store.read([ReadRequest(view, [0], ("score",))])  # connect before counting
+        await store.delete(view, [0])  # connect the writing pool before counting
         monkeypatch.setattr(Connection, "send_packed_command", counting)
         outcome = await store.write(view, [score_row(key, key) for key in range(count)], NOW)
     assert (outcome.written, outcome.skipped, sends) == (count, 0, 2)
@@ -193,3 +197,14 @@ async def test_a_server_that_is_gone_raises_store_unavailable() -> None:
             await store.write(view, [score_row(1, 1)], NOW)
         with pytest.raises(StoreUnavailable):
             await store.delete(view, [1])
+
+
+async def test_a_read_from_a_server_that_hangs_fails_at_the_read_timeout() -> None:
+    with black_hole() as port:
+        config = RedisStoreConfig(url=f"redis://127.0.0.1:{port}/0", timeout_seconds=60,
+                                  read_timeout_seconds=0.05)
+        async with opened(config) as store, asyncio.timeout(30):  # a failure guard only
+            with pytest.raises(StoreUnavailable) as failure:
+                await store.read([ReadRequest(scores_view(), [1], ("score",))])
+    assert "Timeout" in failure.value.reason
+    assert (failure.value.message, failure.value.details) == (StoreUnavailable.PUBLIC_MESSAGE, {})
