@@ -9,10 +9,16 @@ remote PostgreSQL the caller may prefer to run misses in a worker thread.
 The cache is dropped as a whole
 
 - whenever access data changes through the same catalog object (the
-  controller subscribes to its ``on_access_change``), and
-- at the latest ``max_age`` seconds after it was last dropped, so that changes
-  made by another process (the CLI, another server) are honoured.
+  controller subscribes to its ``on_access_change``);
+- when :class:`groundwork.catalog.changes.AccessChangeWatcher` sees that
+  another process (the CLI, another server) changed access data; and
+- at the latest ``max_age`` seconds after it was last dropped or last
+  confirmed current (:meth:`AccessController.confirm_current`). The server
+  sets ``max_age`` to its one-second bound, so a change made elsewhere is
+  honoured within ``max_age`` even when the watcher stalls or the catalog
+  cannot be read: the cache then expires and the next calls ask the catalog.
 
+Checking freshness costs one clock read per call; nothing else is on the hot path.
 A token's expiry is checked on every call, cached or not.
 """
 
@@ -65,7 +71,8 @@ class AccessController:
 
     Args:
         catalog: The catalog holding principals, tokens and grants.
-        max_age: Seconds after which every cached answer is dropped.
+        max_age: Seconds after which every cached answer is dropped, counted from the
+            last drop or the last :meth:`confirm_current`.
         clock: Monotonic clock in seconds (tests may pass their own).
         wall_clock: Unix time in seconds, for token expiry (tests may pass their own).
     """
@@ -89,6 +96,16 @@ class AccessController:
         self._fresh_until = clock() + max_age
         catalog.on_access_change(self.invalidate)
 
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The monotonic clock that times the cache (seconds)."""
+        return self._clock
+
+    @property
+    def max_age(self) -> float:
+        """Seconds a cached answer lives after the last drop or confirmation."""
+        return self._max_age
+
     def invalidate(self) -> None:
         """Drop every cached answer; the next calls ask the catalog again."""
         self._generation += 1
@@ -96,6 +113,16 @@ class AccessController:
         self._grants = {}
         self._decisions = {}
         self._fresh_until = self._clock() + self._max_age
+
+    def confirm_current(self, as_of: float) -> None:
+        """Keep the cache until ``as_of + max_age``: no access change was missed up to ``as_of``.
+
+        Args:
+            as_of: A time on this controller's clock, taken before reading the
+                catalog's access version that showed no change; a cached
+                answer then reflects every change committed before it.
+        """
+        self._fresh_until = max(self._fresh_until, as_of + self._max_age)
 
     def authenticate(self, token: str | None) -> Principal:
         """Return the principal a bearer token stands for.
