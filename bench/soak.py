@@ -11,7 +11,8 @@ target: each travel endpoint over REST (``POST /v1/endpoints/{name}/invoke``)
 and over MCP (a JSON-RPC ``tools/call`` POST to ``/mcp``), and the REST tool
 listing. Each request is timestamped when due, when sent and when answered;
 an answer counts as an error unless it is a 200 (and, over MCP, a result
-whose ``isError`` is false).
+whose ``isError`` is false). The schedule feeds a queue that ``--connections``
+workers drain, one keep-alive connection each.
 
 Printed at the end: per target, requests, errors, p50 / p99 / max latency
 (answered − sent) and p99 from the due time (which adds any wait in the
@@ -31,6 +32,7 @@ sys.path.append(str(BENCH_DIR.parent))
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import os  # noqa: E402
 import random  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
@@ -128,68 +130,84 @@ def rss_mib(pid: int) -> float | None:
 
 
 class Soak:
-    """Sends requests on a fixed schedule and keeps every timestamp.
+    """Sends requests on a fixed schedule through a fixed set of connections, keeping every time.
+
+    A scheduler puts each request on a queue when it is due; ``connections``
+    workers, one keep-alive connection each, take them in order. A server that
+    falls behind makes the queue grow (cheaply) and shows up as latency from
+    the due time, not as a lower send rate or a slower client.
 
     Args:
         client: HTTP client with the server's base URL and the bearer token.
         targets: The requests to cycle through.
         rate: Requests per second.
+        connections: Workers (and connections) sending requests.
     """
 
-    def __init__(self, client: httpx.AsyncClient, targets: list[Target], rate: float) -> None:
+    def __init__(self, client: httpx.AsyncClient, targets: list[Target], rate: float,
+                 connections: int) -> None:
         self._client = client
         self._targets = targets
         self._rate = rate
+        self._connections = connections
         self.outcomes = {target.label: Outcomes() for target in targets}
-        self.late_sends = 0
+        self.answered = 0
+        self.queued_behind = 0
 
     async def run(self, seconds: float, *, record: bool) -> float:
-        """Send ``rate × seconds`` requests on schedule; return the elapsed seconds."""
-        total = round(self._rate * seconds)
+        """Send ``rate × seconds`` requests on schedule; return the seconds until all answered."""
+        queue: asyncio.Queue[tuple[Target, bytes | None, float] | None] = asyncio.Queue()
+        workers = [asyncio.create_task(self._worker(queue, record))
+                   for _ in range(self._connections)]
         started = time.perf_counter()
-        pending: set[asyncio.Task[None]] = set()
-        for number in range(total):
+        for number in range(round(self._rate * seconds)):
             due = started + number / self._rate
             delay = due - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            elif delay < -0.010 and record:
-                self.late_sends += 1
             target = self._targets[number % len(self._targets)]
-            body = target.bodies[(number // len(self._targets)) % len(target.bodies)] \
-                if target.bodies else None
-            task = asyncio.create_task(self._one(target, body, due, record))
-            pending.add(task)
-            task.add_done_callback(pending.discard)
-        if pending:
-            await asyncio.wait(pending)
+            turn = number // len(self._targets)
+            body = target.bodies[turn % len(target.bodies)] if target.bodies else None
+            if record and queue.qsize() >= self._connections:
+                self.queued_behind += 1
+            queue.put_nowait((target, body, due))
+        for _ in workers:
+            queue.put_nowait(None)
+        await asyncio.gather(*workers)
         return time.perf_counter() - started
 
-    async def _one(self, target: Target, body: bytes | None, due: float, record: bool) -> None:
-        sent = time.perf_counter()
-        try:
-            response = await self._client.request(target.method, target.path, content=body,
-                                                   headers=target.headers)
-            problem = failure(target, response)
-        except (httpx.HTTPError, ValueError) as error:
-            problem = type(error).__name__
-        answered = time.perf_counter()
-        if not record:
-            return
-        outcomes = self.outcomes[target.label]
-        outcomes.latencies.append(answered - sent)
-        outcomes.from_due.append(answered - due)
-        if problem is not None:
-            outcomes.errors[problem] += 1
+    async def _worker(self, queue: asyncio.Queue[tuple[Target, bytes | None, float] | None],
+                      record: bool) -> None:
+        while (item := await queue.get()) is not None:
+            target, body, due = item
+            sent = time.perf_counter()
+            try:
+                response = await self._client.request(target.method, target.path, content=body,
+                                                       headers=target.headers)
+                problem = failure(target, response)
+            except (httpx.HTTPError, ValueError) as error:
+                problem = type(error).__name__
+            answered = time.perf_counter()
+            if record:
+                outcomes = self.outcomes[target.label]
+                outcomes.latencies.append(answered - sent)
+                outcomes.from_due.append(answered - due)
+                self.answered += 1
+                if problem is not None:
+                    outcomes.errors[problem] += 1
 
 
-async def sample_rss(pid: int, every: float, samples: list[tuple[float, float]]) -> None:
-    """Append ``(seconds since start, RSS MiB)`` every ``every`` seconds until cancelled."""
+async def sample_rss(console: Console, soak: Soak, pid: int, every: float,
+                     samples: list[tuple[float, float]]) -> None:
+    """Append ``(seconds since start, RSS MiB)`` every ``every`` seconds, printing progress."""
     started = time.perf_counter()
     while True:
         value = rss_mib(pid)
+        elapsed = time.perf_counter() - started
         if value is not None:
-            samples.append((time.perf_counter() - started, value))
+            samples.append((elapsed, value))
+        console.print(f"{elapsed:6.0f} s: {soak.answered:,} answered, RSS {value or 0:.1f} MiB",
+                      highlight=False)
         await asyncio.sleep(every)
 
 
@@ -230,22 +248,27 @@ async def soak_server(console: Console, server: Running, token: str, arguments: 
     samples: list[tuple[float, float]] = []
     async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=30,
                                  headers={"Authorization": f"Bearer {token}"}) as client:
-        soak = Soak(client, chosen, arguments.rate)
+        soak = Soak(client, chosen, arguments.rate, arguments.connections)
         await soak.run(arguments.warmup, record=False)
         cpu_before = server.cpu_seconds()
-        sampler = asyncio.create_task(sample_rss(server.pid, arguments.sample_every, samples))
+        client_before = time.process_time()
+        sampler = asyncio.create_task(
+            sample_rss(console, soak, server.pid, arguments.sample_every, samples))
         elapsed = await soak.run(arguments.duration, record=True)
         sampler.cancel()
         cpu_after = server.cpu_seconds()
+        client_cpu = time.process_time() - client_before
     rss_end = rss_mib(server.pid)
     errors = report(console, soak, elapsed, arguments.rate)
-    answered = sum(len(outcomes.latencies) for outcomes in soak.outcomes.values())
+    answered = soak.answered
     console.print(f"achieved {answered / elapsed:.1f} requests/s ({answered:,} answered in "
-                  f"{elapsed:.1f} s; {soak.late_sends:,} sent more than 10 ms late); "
-                  f"{errors:,} errors")
+                  f"{elapsed:.1f} s; {soak.queued_behind:,} queued behind a full set of "
+                  f"connections); {errors:,} errors")
     if cpu_before is not None and cpu_after is not None and answered:
         console.print(f"server CPU {(cpu_after - cpu_before) * 1e6 / answered:.0f} µs/request "
-                      f"({(cpu_after - cpu_before) / elapsed * 100:.0f}% of one core)")
+                      f"({(cpu_after - cpu_before) / elapsed * 100:.0f}% of one core); client CPU "
+                  f"{client_cpu / elapsed * 100:.0f}% of one core; machine load average "
+                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     values = [value for _, value in samples]
     console.print(f"server RSS MiB: {rss_start or 0:.1f} when serving started, "
                   f"{values[0] if values else 0:.1f} after the warm-up, {rss_end or 0:.1f} at "
@@ -263,8 +286,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=600.0, help="seconds measured")
     parser.add_argument("--warmup", type=float, default=10.0,
                         help="seconds of unmeasured load first")
-    parser.add_argument("--connections", type=int, default=32,
-                        help="most connections open at once")
+    parser.add_argument("--connections", type=int, default=16,
+                        help="connections (one sending worker each)")
     parser.add_argument("--sample-every", type=float, default=30.0,
                         help="seconds between RSS samples")
     parser.add_argument("--seed", type=int, default=11)
