@@ -37,8 +37,8 @@ import random  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
 
-import httpx  # noqa: E402
 import orjson  # noqa: E402
 import pyarrow.compute as pc  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
@@ -75,6 +75,13 @@ class Target:
     headers: dict[str, str]
     mcp: bool = False
 
+    @property
+    def request_head(self) -> bytes:
+        """The request line and this target's own headers."""
+        lines = [f"{self.method} {self.path} HTTP/1.1",
+                 *(f"{name}: {value}" for name, value in self.headers.items())]
+        return ("\r\n".join(lines) + "\r\n").encode()
+
 
 @dataclass(slots=True)
 class Outcomes:
@@ -83,6 +90,65 @@ class Outcomes:
     latencies: list[float] = field(default_factory=list)
     from_due: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection, written and parsed by hand (cheap: no client library).
+
+    Args:
+        url: Base URL of the server, e.g. ``http://127.0.0.1:8000``.
+        token: Bearer token sent with every request.
+    """
+
+    def __init__(self, url: str, token: str) -> None:
+        parts = urlsplit(url)
+        self._host, self._port = parts.hostname or "127.0.0.1", parts.port or 80
+        self._head = f"Host: {parts.netloc}\r\nAuthorization: Bearer {token}\r\n".encode()
+        self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def request(self, target: Target, body: bytes | None) -> tuple[int, bytes]:
+        """Send one request; return the status code and the body (reconnects when closed)."""
+        if self._streams is None:
+            self._streams = await asyncio.open_connection(self._host, self._port)
+        reader, writer = self._streams
+        try:
+            writer.write(target.request_head + self._head + b"Content-Length: %d\r\n\r\n"
+                         % len(body or b"") + (body or b""))
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            headers = _headers(head)
+            if headers.get(b"transfer-encoding") == b"chunked":
+                content = await _chunked(reader)
+            else:
+                content = await reader.readexactly(int(headers.get(b"content-length", 0)))
+            if headers.get(b"connection") == b"close":
+                self.close()
+            return status, content
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Close the connection; the next request opens a new one."""
+        if self._streams is not None:
+            self._streams[1].close()
+            self._streams = None
+
+
+def _headers(head: bytes) -> dict[bytes, bytes]:
+    """Header names (lower case) to values of a response head."""
+    fields = (line.partition(b":") for line in head.split(b"\r\n")[1:] if line)
+    return {name.strip().lower(): value.strip().lower() for name, _, value in fields}
+
+
+async def _chunked(reader: asyncio.StreamReader) -> bytes:
+    """The body of a chunked response."""
+    parts = []
+    while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+        parts.append(await reader.readexactly(size))
+        await reader.readexactly(2)
+    await reader.readuntil(b"\r\n")
+    return b"".join(parts)
 
 
 def hotel_bodies(settings: Settings, seed: int) -> list[bytes]:
@@ -107,12 +173,12 @@ def targets(settings: Settings, seed: int) -> list[Target]:
     return result
 
 
-def failure(target: Target, response: httpx.Response) -> str | None:
+def failure(target: Target, status: int, content: bytes) -> str | None:
     """Why an answer is an error, or ``None`` when it is a success."""
-    if response.status_code != 200:
-        return f"HTTP {response.status_code}"
+    if status != 200:
+        return f"HTTP {status}"
     if target.mcp:
-        result = orjson.loads(response.content).get("result")
+        result = orjson.loads(content).get("result")
         if not isinstance(result, dict) or result.get("isError"):
             return "MCP isError"
     return None
@@ -138,15 +204,17 @@ class Soak:
     the due time, not as a lower send rate or a slower client.
 
     Args:
-        client: HTTP client with the server's base URL and the bearer token.
+        url: The server's base URL.
+        token: Bearer token sent with every request.
         targets: The requests to cycle through.
         rate: Requests per second.
         connections: Workers (and connections) sending requests.
     """
 
-    def __init__(self, client: httpx.AsyncClient, targets: list[Target], rate: float,
+    def __init__(self, url: str, token: str, targets: list[Target], rate: float,
                  connections: int) -> None:
-        self._client = client
+        self._url = url
+        self._token = token
         self._targets = targets
         self._rate = rate
         self._connections = connections
@@ -178,14 +246,14 @@ class Soak:
 
     async def _worker(self, queue: asyncio.Queue[tuple[Target, bytes | None, float] | None],
                       record: bool) -> None:
+        connection = Connection(self._url, self._token)
         while (item := await queue.get()) is not None:
             target, body, due = item
             sent = time.perf_counter()
             try:
-                response = await self._client.request(target.method, target.path, content=body,
-                                                       headers=target.headers)
-                problem = failure(target, response)
-            except (httpx.HTTPError, ValueError) as error:
+                status, content = await asyncio.wait_for(connection.request(target, body), 30)
+                problem = failure(target, status, content)
+            except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError) as error:
                 problem = type(error).__name__
             answered = time.perf_counter()
             if record:
@@ -195,6 +263,7 @@ class Soak:
                 self.answered += 1
                 if problem is not None:
                     outcomes.errors[problem] += 1
+        connection.close()
 
 
 async def sample_rss(console: Console, soak: Soak, pid: int, every: float,
@@ -242,22 +311,18 @@ def report(console: Console, soak: Soak, elapsed: float, rate: float) -> int:
 async def soak_server(console: Console, server: Running, token: str, arguments: argparse.Namespace,
                       chosen: list[Target]) -> int:
     """Warm up, soak, and report; return the number of errors."""
-    limits = httpx.Limits(max_connections=arguments.connections,
-                          max_keepalive_connections=arguments.connections)
     rss_start = rss_mib(server.pid)
     samples: list[tuple[float, float]] = []
-    async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=30,
-                                 headers={"Authorization": f"Bearer {token}"}) as client:
-        soak = Soak(client, chosen, arguments.rate, arguments.connections)
-        await soak.run(arguments.warmup, record=False)
-        cpu_before = server.cpu_seconds()
-        client_before = time.process_time()
-        sampler = asyncio.create_task(
-            sample_rss(console, soak, server.pid, arguments.sample_every, samples))
-        elapsed = await soak.run(arguments.duration, record=True)
-        sampler.cancel()
-        cpu_after = server.cpu_seconds()
-        client_cpu = time.process_time() - client_before
+    soak = Soak(server.url, token, chosen, arguments.rate, arguments.connections)
+    await soak.run(arguments.warmup, record=False)
+    cpu_before = server.cpu_seconds()
+    client_before = time.process_time()
+    sampler = asyncio.create_task(
+        sample_rss(console, soak, server.pid, arguments.sample_every, samples))
+    elapsed = await soak.run(arguments.duration, record=True)
+    sampler.cancel()
+    cpu_after = server.cpu_seconds()
+    client_cpu = time.process_time() - client_before
     rss_end = rss_mib(server.pid)
     errors = report(console, soak, elapsed, arguments.rate)
     answered = soak.answered
