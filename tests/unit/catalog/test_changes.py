@@ -160,6 +160,35 @@ def test_checks_that_see_no_change_keep_the_cache_warm(
     assert statements == [], "answered from the cache: no database round trip"
 
 
+def test_a_confirmed_cache_is_still_dropped_after_its_lifetime(
+    catalog: Catalog, served: IssuedToken, clock: SteppedClock
+) -> None:
+    access = AccessController(catalog, max_age=BOUND, lifetime=3.0, clock=clock)
+    watcher = AccessChangeWatcher(catalog, access)
+    watcher.check()
+    access.authenticate(served.token)
+    statements: list[str] = []
+
+    def record(*arguments: Any) -> None:
+        statements.append(arguments[2])
+
+    for _ in range(11):  # confirmed every 0.25 s, up to 2.75 s
+        clock.now += 0.25
+        watcher.check()
+    event.listen(catalog.engine, "before_cursor_execute", record)
+    try:
+        access.authenticate(served.token)
+        assert statements == [], "still within its lifetime"
+        clock.now += 0.25
+        watcher.check()
+        statements.clear()
+        access.authenticate(served.token)
+    finally:
+        event.remove(catalog.engine, "before_cursor_execute", record)
+
+    assert statements, "asked the catalog again (recording the token's use) after 3 s"
+
+
 def test_without_checks_the_cache_expires_within_the_bound(
     served: IssuedToken, server_access: AccessController, watcher: AccessChangeWatcher,
     elsewhere: Catalog, clock: SteppedClock,
