@@ -9,10 +9,17 @@ remote PostgreSQL the caller may prefer to run misses in a worker thread.
 The cache is dropped as a whole
 
 - whenever access data changes through the same catalog object (the
-  controller subscribes to its ``on_access_change``), and
-- at the latest ``max_age`` seconds after it was last dropped, so that changes
-  made by another process (the CLI, another server) are honoured.
+  controller subscribes to its ``on_access_change``);
+- when :class:`groundwork.catalog.changes.AccessChangeWatcher` sees that
+  another process (the CLI, another server) changed access data; and
+- at the latest ``max_age`` seconds after it was last dropped or last
+  confirmed current (:meth:`AccessController.confirm_current`), and
+  ``lifetime`` seconds after it was last dropped in any case. The server
+  sets ``max_age`` to its one-second bound, so a change made elsewhere is
+  honoured within ``max_age`` even when the watcher stalls or the catalog
+  cannot be read: the cache then expires and the next calls ask the catalog.
 
+Checking freshness costs one clock read per call; nothing else is on the hot path.
 A token's expiry is checked on every call, cached or not.
 """
 
@@ -30,6 +37,9 @@ from groundwork.errors import AccessDenied, NotAuthenticated
 
 DEFAULT_MAX_AGE = 5.0
 """Seconds a cached answer may be used before the catalog is asked again."""
+
+DEFAULT_LIFETIME = 60.0
+"""Seconds after which the cache is dropped even when confirmed current."""
 
 _GrantsKey = tuple[str, frozenset[str]]
 _Claims = frozenset[tuple[str, int | str]] | None
@@ -65,7 +75,11 @@ class AccessController:
 
     Args:
         catalog: The catalog holding principals, tokens and grants.
-        max_age: Seconds after which every cached answer is dropped.
+        max_age: Seconds after which every cached answer is dropped, counted from the
+            last drop or the last :meth:`confirm_current`.
+        lifetime: Seconds after which the cache is dropped even when confirmed current,
+            so that each token's use is recorded again (``last_used_at``) and answers
+            for tokens no longer presented are let go.
         clock: Monotonic clock in seconds (tests may pass their own).
         wall_clock: Unix time in seconds, for token expiry (tests may pass their own).
     """
@@ -75,6 +89,7 @@ class AccessController:
         catalog: AccessStore,
         *,
         max_age: float = DEFAULT_MAX_AGE,
+        lifetime: float = DEFAULT_LIFETIME,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
@@ -86,8 +101,20 @@ class AccessController:
         self._tokens: dict[str, _CachedToken] = {}
         self._grants: dict[_GrantsKey, tuple[Grant, ...]] = {}
         self._decisions: dict[_DecisionKey, Decision] = {}
-        self._fresh_until = clock() + max_age
+        self._lifetime = lifetime
+        self._dropped_at = clock()
+        self._fresh_until = self._dropped_at + max_age
         catalog.on_access_change(self.invalidate)
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The monotonic clock that times the cache (seconds)."""
+        return self._clock
+
+    @property
+    def max_age(self) -> float:
+        """Seconds a cached answer lives after the last drop or confirmation."""
+        return self._max_age
 
     def invalidate(self) -> None:
         """Drop every cached answer; the next calls ask the catalog again."""
@@ -95,7 +122,21 @@ class AccessController:
         self._tokens = {}
         self._grants = {}
         self._decisions = {}
-        self._fresh_until = self._clock() + self._max_age
+        self._dropped_at = self._clock()
+        self._fresh_until = self._dropped_at + self._max_age
+
+    def confirm_current(self, as_of: float) -> None:
+        """Keep the cache until ``as_of + max_age``: no access change was missed up to ``as_of``.
+
+        Never beyond ``lifetime`` after the cache was last dropped.
+
+        Args:
+            as_of: A time on this controller's clock, taken before reading the
+                catalog's access version that showed no change; a cached
+                answer then reflects every change committed before it.
+        """
+        renewed = max(self._fresh_until, as_of + self._max_age)
+        self._fresh_until = min(renewed, self._dropped_at + self._lifetime)
 
     def authenticate(self, token: str | None) -> Principal:
         """Return the principal a bearer token stands for.

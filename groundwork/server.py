@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from groundwork.catalog.access import AccessController
 from groundwork.catalog.audit import AuditSink
+from groundwork.catalog.changes import ACCESS_CHANGE_BOUND, AccessChangeWatcher
 from groundwork.catalog.store import Catalog, open_catalog
 from groundwork.dag.http.app import create_app
 from groundwork.dag.http.context import ServingContext
@@ -68,12 +69,15 @@ def build_app(
                   for name in serving}
         audit = AuditSink(catalog)
         audit.start()
+        access = AccessController(catalog, max_age=ACCESS_CHANGE_BOUND)
+        watcher = AccessChangeWatcher(catalog, access)  # changes made by other processes
+        watcher.start()
         try:
             yield ServingContext(endpoints=compiled, stores=stores,
                                  view_stores=dict(settings.view_stores), primary_store=PRIMARY,
-                                 catalog=catalog, access=AccessController(catalog), audit=audit,
-                                 metrics=Metrics())
+                                 catalog=catalog, access=access, audit=audit, metrics=Metrics())
         finally:
+            await watcher.stop()
             await audit.stop()
             for store in stores.values():
                 await store.close()

@@ -109,6 +109,10 @@ class Catalog:
         """Call ``listener`` after every committed change to principals, tokens or grants."""
         self._database.on_access_change(listener)
 
+    def access_version(self) -> int:
+        """See :meth:`Database.access_version`: the count of committed access changes."""
+        return self._database.access_version()
+
     def lineage(self, endpoint_name: str, upstream: Upstream) -> Lineage:
         """The lineage graph of an endpoint, with the last sync run of each view and store.
 

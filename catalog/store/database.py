@@ -8,12 +8,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from groundwork.catalog.store.migrate import upgrade
-from groundwork.catalog.store.models import utc_now
+from groundwork.catalog.store.models import AccessVersionRow, utc_now
 from groundwork.errors import Conflict
 
 SQLITE_BUSY_SECONDS = 60.0
@@ -80,11 +80,52 @@ class Database:
         for listener in self._access_listeners:
             listener()
 
+    def access_version(self) -> int:
+        """The count of committed access changes, as every process sees it.
+
+        One primary-key read; other processes poll it to notice changes made
+        here (see :mod:`groundwork.catalog.changes`). A database whose counter
+        row is missing counts as version 0.
+        """
+        with self._engine.connect() as connection:
+            version = connection.execute(
+                select(AccessVersionRow.version).where(AccessVersionRow.id == _ACCESS_ROW)
+            ).scalar()
+        return int(version or 0)
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session whose transaction commits on success and rolls back on error."""
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def access_transaction(self) -> Iterator[Session]:
+        """Like :meth:`transaction`, for changes to principals, groups, tokens or grants.
+
+        The access version is bumped in the same transaction, so another process
+        cannot see the change without seeing the new version; once the change has
+        committed, this process's listeners are told.
+        """
+        with self._sessions.begin() as session:
+            yield session
+            _bump_access_version(session)
+        self.access_changed()
+
+
+_ACCESS_ROW = 1
+"""The ``id`` of the one row of ``access_version``."""
+
+
+def _bump_access_version(session: Session) -> None:
+    """Add one to the access version (writing its row if a database lacks it)."""
+    bumped = session.execute(
+        update(AccessVersionRow).where(AccessVersionRow.id == _ACCESS_ROW)
+        .values(version=AccessVersionRow.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(bumped, "rowcount", 0):
+        session.execute(insert(AccessVersionRow).values(id=_ACCESS_ROW, version=1))
 
 
 def flush_or_conflict(session: Session, message: str, **details: Any) -> None:

@@ -31,7 +31,8 @@ from groundwork.errors import NotFound
 class GrantRepository:
     """The ``grants`` table.
 
-    Every change tells the database's access listeners once it is committed.
+    Every change bumps the access version in its own transaction and tells the
+    database's access listeners once it is committed.
 
     Args:
         database: The catalog's database.
@@ -70,7 +71,7 @@ class GrantRepository:
                 that is no registered feature view's entity key.
         """
         new = checked_grant(grantee, privilege, object_type, pattern, grantee_kind, entity_filter)
-        with self._database.transaction() as session:
+        with self._database.access_transaction() as session:
             require_known_keys(new.entity_filter, entity_keys(session))
             if new.grantee_kind == GranteeKind.PRINCIPAL:
                 principal_row(session, new.grantee)
@@ -86,7 +87,6 @@ class GrantRepository:
                 )
             )
             flush_or_conflict(session, f"{new} is already granted", grant=str(new))
-        self._database.access_changed()
         return new
 
     def revoke(
@@ -105,7 +105,7 @@ class GrantRepository:
             InvalidInput: when an argument is invalid.
         """
         old = checked_grant(grantee, privilege, object_type, pattern, grantee_kind)
-        with self._database.transaction() as session:
+        with self._database.access_transaction() as session:
             result = session.execute(
                 delete(GrantRow).where(
                     GrantRow.grantee == old.grantee,
@@ -117,7 +117,6 @@ class GrantRepository:
             )
             if not getattr(result, "rowcount", 0):
                 raise NotFound(f"no grant of {old}", grant=str(old))
-        self._database.access_changed()
 
     def all(
         self,

@@ -206,6 +206,20 @@ class GrantRow(Base):
     entity_filter: Mapped[dict[str, int | str] | None] = mapped_column(JsonDocument)
 
 
+class AccessVersionRow(Base):
+    """The count of committed changes to principals, groups, tokens and grants.
+
+    One row (``id`` 1), bumped in the same transaction as every such change, so
+    that every server process can notice a change made by another one by
+    reading one number (see :mod:`groundwork.catalog.changes`).
+    """
+
+    __tablename__ = "access_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class AuditEventRow(Base):
     """One authorization decision and the outcome of the call it guarded.
 

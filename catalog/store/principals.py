@@ -18,7 +18,8 @@ from groundwork.errors import NotFound
 class PrincipalRepository:
     """The ``principals`` and ``group_memberships`` tables.
 
-    Every change tells the database's access listeners once it is committed.
+    Every change bumps the access version in its own transaction and tells the
+    database's access listeners once it is committed.
 
     Args:
         database: The catalog's database.
@@ -38,7 +39,7 @@ class PrincipalRepository:
         """
         require_name(name, "principal")
         group_names = frozenset(require_name(group, "group") for group in groups)
-        with self._database.transaction() as session:
+        with self._database.access_transaction() as session:
             row = PrincipalRow(
                 name=name, kind=require_member(PrincipalKind, kind, "kind"), created_at=utc_now()
             )
@@ -48,7 +49,6 @@ class PrincipalRepository:
                 GroupMembershipRow(group_name=group, principal_id=row.id) for group in group_names
             )
             record = _principal_record(row, group_names)
-        self._database.access_changed()
         return record
 
     def get(self, name: str) -> PrincipalRecord:
@@ -80,7 +80,7 @@ class PrincipalRepository:
         Raises:
             NotFound: when there is none.
         """
-        with self._database.transaction() as session:
+        with self._database.access_transaction() as session:
             row = principal_row(session, name)
             session.execute(
                 delete(GrantRow).where(
@@ -88,7 +88,6 @@ class PrincipalRepository:
                 )
             )
             session.execute(delete(PrincipalRow).where(PrincipalRow.id == row.id))
-        self._database.access_changed()
 
     def groups(self) -> list[GroupRecord]:
         """Every group, by name: those with members and those only named by grants."""
@@ -129,7 +128,7 @@ class PrincipalRepository:
             Conflict: when it already is a member.
         """
         require_name(group, "group")
-        with self._database.transaction() as session:
+        with self._database.access_transaction() as session:
             row = principal_row(session, principal_name)
             session.add(GroupMembershipRow(group_name=group, principal_id=row.id))
             flush_or_conflict(
@@ -138,7 +137,6 @@ class PrincipalRepository:
                 principal=principal_name,
                 group=group,
             )
-        self._database.access_changed()
 
     def remove_from_group(self, principal_name: str, group: str) -> None:
         """End a principal's membership of ``group``.
@@ -146,7 +144,7 @@ class PrincipalRepository:
         Raises:
             NotFound: when the principal does not exist or is not a member.
         """
-        with self._database.transaction() as session:
+        with self._database.access_transaction() as session:
             row = principal_row(session, principal_name)
             result = session.execute(
                 delete(GroupMembershipRow).where(
@@ -160,7 +158,6 @@ class PrincipalRepository:
                     principal=principal_name,
                     group=group,
                 )
-        self._database.access_changed()
 
     def set_disabled(self, name: str, disabled: bool = True) -> None:
         """Disable a principal (its tokens stop working) or enable it again.
@@ -168,9 +165,8 @@ class PrincipalRepository:
         Raises:
             NotFound: when the principal does not exist.
         """
-        with self._database.transaction() as session:
+        with self._database.access_transaction() as session:
             principal_row(session, name).disabled = disabled
-        self._database.access_changed()
 
 
 def principal_row(session: Session, name: str) -> PrincipalRow:

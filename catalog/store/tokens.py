@@ -37,7 +37,11 @@ LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
 class TokenRepository:
     """The ``tokens`` table.
 
-    Every change tells the database's access listeners once it is committed.
+    A revocation bumps the access version in its transaction and tells the
+    database's access listeners once it is committed. Issuing a token does
+    neither: a token nobody has presented yet is in no cache, so a new one
+    changes no cached answer (and an application minting a token per session
+    does not empty every server's cache each time).
 
     Args:
         database: The catalog's database.
@@ -90,7 +94,6 @@ class TokenRepository:
                     entity_filter=filter_document,
                 )
             )
-        self._database.access_changed()
         return issued
 
     def revoke(self, token_id: str) -> None:
@@ -100,14 +103,13 @@ class TokenRepository:
             NotFound: when no token has this id.
             Conflict: when it is already revoked.
         """
-        with self._database.transaction() as session:
+        with self._database.access_transaction() as session:
             row = session.get(TokenRow, token_id)
             if row is None:
                 raise NotFound(f"no token with id {token_id!r}", token_id=token_id)
             if row.revoked_at is not None:
                 raise Conflict(f"token {token_id!r} is already revoked", token_id=token_id)
             row.revoked_at = self._database.now()
-        self._database.access_changed()
 
     def all(
         self, principal_name: str | None = None, *, include_inactive: bool = True

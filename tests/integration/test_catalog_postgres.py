@@ -46,6 +46,7 @@ from tests.unit.catalog.store.test_sync_runs import *  # noqa: F403
 # The unit scenarios, collected again in this module (see the module docstring).
 from tests.unit.catalog.test_access import *  # noqa: F403
 from tests.unit.catalog.test_audit import *  # noqa: F403
+from tests.unit.catalog.test_changes import *  # noqa: F403
 from tests.unit.catalog.test_entity_filters import *  # noqa: F403
 from tests.unit.catalog.test_tokens import *  # noqa: F403
 
