@@ -8,6 +8,7 @@ OpenAPI document, the tool listing (hence the LangChain ``args_schema`` and MCP
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -61,21 +62,73 @@ class EndpointSchemas:
 
 _STRICT_SCALARS = (bool, int, float)
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+"""The integers every store, the catalog and the JSON encoder can hold."""
+DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+"""The dates an input may hold: a function may add years to one and still get a date."""
+MAX_TEXT = 200
+"""Longest string input unless its spec says otherwise (a Cosmos DB item id holds 255)."""
 
-def strict(annotation: Any) -> Any:
+_INT64 = Field(ge=INT64_MIN, le=INT64_MAX)
+_CONTAINERS = (list, tuple, set, frozenset, dict)
+
+
+def strict(annotation: Any, *, nested: bool = False) -> Any:
     """``annotation`` with numbers and booleans taken only as themselves.
 
     JSON ``true`` is not the integer 1 and ``"42"`` is not 42: an entity key
     compared with a token's binding must be exactly what the client sent.
-    Optional scalars (``int | None``) are made strict inside the union.
+    Optional scalars (``int | None``) are made strict inside the union. Inside
+    containers (``list[int]``) integers are bounded to 64 bits here; a
+    top-level integer is bounded by :func:`input_constraints` instead, next to
+    the spec's own constraints.
     """
     if annotation in _STRICT_SCALARS:
+        if nested and annotation is int:
+            return Annotated[int, Strict(), _INT64]
         return Annotated[annotation, Strict()]
     arguments = get_args(annotation)
-    if get_origin(annotation) in (Union, UnionType) and arguments:
-        members = tuple(strict(member) for member in arguments)
+    origin = get_origin(annotation)
+    if origin in (Union, UnionType) and arguments:
+        members = tuple(strict(member, nested=nested) for member in arguments)
         return Union[members]  # noqa: UP007 - built from a tuple
+    if origin in _CONTAINERS and arguments:
+        inner = tuple(strict(argument, nested=True) for argument in arguments)
+        return origin[inner if len(inner) > 1 else inner[0]]
     return annotation
+
+
+def _scalar(annotation: Any) -> Any:
+    """The scalar type of ``T`` or ``T | None``; ``None`` for anything else."""
+    if get_origin(annotation) in (Union, UnionType):
+        members = [member for member in get_args(annotation) if member is not type(None)]
+        return members[0] if len(members) == 1 else None
+    return annotation
+
+
+def input_constraints(annotation: Any, constraints: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``Field`` constraints of an input: its spec's, within what storage can hold.
+
+    Integers stay within 64 bits, dates within :data:`DATE_MIN` and
+    :data:`DATE_MAX`, floats are finite and strings at most :data:`MAX_TEXT`
+    characters unless the spec sets its own length.
+    """
+    merged = dict(constraints)
+    scalar = _scalar(annotation)
+    if scalar is int or scalar is dt.date:
+        low, high = (INT64_MIN, INT64_MAX) if scalar is int else (DATE_MIN, DATE_MAX)
+        if "gt" not in merged:
+            merged["ge"] = max(merged.get("ge", low), low)
+        if "lt" not in merged:
+            merged["le"] = min(merged.get("le", high), high)
+        if scalar is dt.date:  # pydantic does not publish date bounds in the JSON Schema
+            merged["json_schema_extra"] = {"formatMinimum": merged["ge"].isoformat(),
+                                           "formatMaximum": merged["le"].isoformat()}
+    elif scalar is float:
+        merged.setdefault("allow_inf_nan", False)
+    elif scalar is str:
+        merged.setdefault("max_length", MAX_TEXT)
+    return merged
 
 
 def endpoint_schemas(graph: EndpointGraph) -> EndpointSchemas:
@@ -84,7 +137,8 @@ def endpoint_schemas(graph: EndpointGraph) -> EndpointSchemas:
     prefix = _camel(spec.name)
     request_fields: dict[str, Any] = {
         item.name: (strict(item.type),
-                    Field(description=item.description, **dict(item.constraints)))
+                    Field(description=item.description,
+                          **input_constraints(item.type, item.constraints)))
         for item in spec.inputs
     }
     request = create_model(

@@ -12,6 +12,7 @@ from groundwork.catalog.audit import AuditSink
 from groundwork.catalog.store import Catalog, open_catalog
 from groundwork.dag.http.app import create_app
 from groundwork.dag.http.context import ServingContext
+from groundwork.dag.http.limits import EdgeLimits
 from groundwork.dag.http.metrics import Metrics
 from groundwork.dag.runtime import compile_endpoints
 from groundwork.dag.spec import EndpointSpec
@@ -79,7 +80,9 @@ def build_app(
                 await store.close()
             opened.close()
 
-    return create_app(compiled, serving_context)
+    limits = EdgeLimits(max_body_bytes=settings.max_body_bytes,
+                        body_timeout_seconds=settings.body_timeout_seconds)
+    return create_app(compiled, serving_context, limits)
 
 
 def app_factory() -> FastAPI:

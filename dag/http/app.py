@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 from groundwork.dag.http.admin import router as admin_router
 from groundwork.dag.http.context import ServingContext
 from groundwork.dag.http.invoke import invoke_asgi, invoke_target
+from groundwork.dag.http.limits import Edge, EdgeLimits
 from groundwork.dag.http.mcp import McpDoor
 from groundwork.dag.http.render import install_error_handlers
 from groundwork.dag.http.routes import add_endpoint_routes, router
@@ -44,22 +45,28 @@ class GroundworkApp(FastAPI):
     """
 
     mcp_door: McpDoor
+    edge: Edge
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not self.user_middleware:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        if not self.user_middleware:
             path = get_route_path(scope) if scope.get("root_path") else scope["path"]
             if path == MCP_PATH:
                 await self.mcp_door(scope, receive, send)
                 return
             name = invoke_target(path) if scope["method"] == "POST" else None
             if name is not None:
-                await invoke_asgi(self.state.serving, name, scope, receive, send)
+                await invoke_asgi(self.state.serving, self.edge, name, scope, receive, send)
                 return
-        await super().__call__(scope, receive, send)
+        body = self.edge.body(scope, receive)
+        await super().__call__(scope, body.receive, body.send_through(send))
 
 
 def create_app(
-    endpoints: Mapping[str, CompiledEndpoint], context: ContextFactory
+    endpoints: Mapping[str, CompiledEndpoint], context: ContextFactory,
+    limits: EdgeLimits | None = None,
 ) -> GroundworkApp:
     """Build the FastAPI app for compiled ``endpoints``.
 
@@ -67,11 +74,13 @@ def create_app(
         endpoints: Endpoints validated and planned at start-up.
         context: Returns an async context manager that opens the stores, catalog
             and audit sink and yields the :class:`ServingContext`.
+        limits: How large and how slow a request body may be (default: :class:`EdgeLimits`).
     """
+    edge = Edge(limits or EdgeLimits())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with context() as serving_context, door.running():
+        async with context() as serving_context, door.running(), edge.deadlines.running():
             assert isinstance(serving_context, ServingContext)
             app.state.serving = serving_context
             # What exists now lives as long as the server: keep it out of every
@@ -87,7 +96,8 @@ def create_app(
         title="Groundwork", version="0.1.0", lifespan=lifespan,
         description="Features and functions served as governed endpoints for GenAI apps.",
     )
-    door = app.mcp_door = McpDoor(lambda: app.state.serving)
+    app.edge = edge
+    door = app.mcp_door = McpDoor(lambda: app.state.serving, edge)
     install_error_handlers(app)
     app.router.routes.append(Route(MCP_PATH, door, methods=["GET", "POST", "DELETE"],
                                    include_in_schema=False))
