@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, create_model
 
 from groundwork.dag.graph import EndpointGraph
 
@@ -60,7 +60,7 @@ class EndpointSchemas:
         return self.response.model_json_schema()
 
 
-_STRICT_SCALARS = (bool, int, float)
+_STRICT_SCALARS = (bool, int, float, dt.date, dt.datetime)
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 """The integers every store, the catalog and the JSON encoder can hold."""
@@ -69,8 +69,26 @@ DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 MAX_TEXT = 200
 """Longest string input unless its spec says otherwise (a Cosmos DB item id holds 255)."""
 
-_INT64 = Field(ge=INT64_MIN, le=INT64_MAX)
 _CONTAINERS = (list, tuple, set, frozenset, dict)
+_DATE_PATTERN = "^(19[0-9]{2}|2[0-9]{3})-"
+"""The years of :data:`DATE_MIN` to :data:`DATE_MAX`, for generators that read no date bounds."""
+
+
+def integral(value: Any) -> Any:
+    """A float without a fractional part as the int it is; anything else unchanged.
+
+    JSON Schema counts ``42.0`` as an integer, so an integer input accepts it
+    (as 42); ``42.5``, ``"42"`` and ``true`` stay refused.
+    """
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
+Integer = Annotated[int, Strict(), BeforeValidator(integral)]
+"""A JSON integer, strictly: ``42`` or ``42.0``, never ``"42"`` nor ``true``."""
+Int64 = Annotated[int, Strict(), Field(ge=INT64_MIN, le=INT64_MAX), BeforeValidator(integral)]
+"""A JSON integer that fits in 64 bits."""
 
 
 def strict(annotation: Any, *, nested: bool = False) -> Any:
@@ -83,9 +101,9 @@ def strict(annotation: Any, *, nested: bool = False) -> Any:
     top-level integer is bounded by :func:`input_constraints` instead, next to
     the spec's own constraints.
     """
+    if annotation is int:
+        return Int64 if nested else Integer
     if annotation in _STRICT_SCALARS:
-        if nested and annotation is int:
-            return Annotated[int, Strict(), _INT64]
         return Annotated[annotation, Strict()]
     arguments = get_args(annotation)
     origin = get_origin(annotation)
@@ -121,9 +139,13 @@ def input_constraints(annotation: Any, constraints: Mapping[str, Any]) -> dict[s
             merged["ge"] = max(merged.get("ge", low), low)
         if "lt" not in merged:
             merged["le"] = min(merged.get("le", high), high)
-        if scalar is dt.date:  # pydantic does not publish date bounds in the JSON Schema
-            merged["json_schema_extra"] = {"formatMinimum": merged["ge"].isoformat(),
-                                           "formatMaximum": merged["le"].isoformat()}
+        if scalar is dt.date and "ge" in merged and "le" in merged:
+            # pydantic does not publish date bounds in the JSON Schema
+            bounds = {"formatMinimum": merged["ge"].isoformat(),
+                      "formatMaximum": merged["le"].isoformat()}
+            if (merged["ge"], merged["le"]) == (DATE_MIN, DATE_MAX):
+                bounds["pattern"] = _DATE_PATTERN
+            merged["json_schema_extra"] = bounds
     elif scalar is float:
         merged.setdefault("allow_inf_nan", False)
     elif scalar is str:

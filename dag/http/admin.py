@@ -9,13 +9,21 @@ functions that FastAPI runs in its thread pool, off the event loop.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictStr,
+    StringConstraints,
+)
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
@@ -38,11 +46,12 @@ from groundwork.catalog.policy import (
 )
 from groundwork.catalog.store import Catalog
 from groundwork.catalog.tokens import MAX_DESCRIPTION, MAX_LIFETIME
-from groundwork.catalog.validation import INT64_MAX, INT64_MIN, NAME_PATTERN
+from groundwork.catalog.validation import NAME_PATTERN
 from groundwork.dag.http.context import ServingContext
 from groundwork.dag.http.guard import bearer_token
 from groundwork.dag.http.render import error_responses
-from groundwork.errors import AccessDenied, ClientDisconnected
+from groundwork.dag.schemas import Int64
+from groundwork.errors import AccessDenied, ClientDisconnected, InvalidInput
 
 TOKEN_ID = "^[0-9a-f]{16}$"
 """A token's public id (``gw_<token_id>_<secret>``)."""
@@ -54,11 +63,24 @@ MAX_TEXT = 200
 Name = Annotated[str, StringConstraints(pattern=f"^{NAME_PATTERN}$")]
 """A principal, group or endpoint name, as the catalog accepts it."""
 EntityKey = Annotated[str, StringConstraints(pattern=f"^{ENTITY_KEY_PATTERN}$")]
-Int64 = Annotated[StrictInt, Field(ge=INT64_MIN, le=INT64_MAX)]
 TokenValue = Int64 | Annotated[StrictStr, StringConstraints(max_length=MAX_TEXT_VALUE)]
 GrantValue = Int64 | Annotated[StrictStr, StringConstraints(
     max_length=MAX_TEXT_VALUE,
     pattern=rf"^(?:$|[^$]|\$claims\.{ENTITY_KEY_PATTERN}$)")]
+_FILTER_SIZE = Field(min_length=1, max_length=MAX_ENTRIES,
+                     json_schema_extra={"additionalProperties": False})
+TokenFilter = Annotated[dict[EntityKey, TokenValue], _FILTER_SIZE]
+GrantFilter = Annotated[dict[EntityKey, GrantValue], _FILTER_SIZE]
+def _iso_text(value: Any) -> Any:
+    """Refuse a number as a time (pydantic would read it as seconds since 1970)."""
+    if isinstance(value, str) and not _ISO_DATE.match(value):
+        raise ValueError("expected an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z")
+    return value
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_text)]
+"""A timezone-aware ISO 8601 date-time; a number is not one."""
 NamePath = Annotated[str, Path(pattern=f"^{NAME_PATTERN}$")]
 NameQuery = Annotated[str | None, Query(pattern=f"^{NAME_PATTERN}$")]
 TextQuery = Annotated[str | None, Query(max_length=MAX_TEXT)]
@@ -85,15 +107,29 @@ class AdminRoute(APIRoute):
                 trace_id=request.headers.get("x-request-id"),
             ) as admission:
                 request.state.principal = admission.principal
-                try:
-                    await request.body()
-                except ClientDisconnect:
-                    raise ClientDisconnected("the client closed the connection") from None
+                await _read_body(request)
                 response = await handler(request)
                 admission.status = response.status_code
                 return response
 
         return guarded
+
+
+async def _read_body(request: Request) -> None:
+    """Read the request's body (within the edge's limits), refusing one that is not UTF-8.
+
+    Raises:
+        ClientDisconnected: when the client went away first.
+        InvalidInput: when the body is not UTF-8 text (so cannot be JSON).
+    """
+    try:
+        body = await request.body()
+    except ClientDisconnect:
+        raise ClientDisconnected("the client closed the connection") from None
+    try:
+        body.decode()
+    except UnicodeDecodeError:
+        raise InvalidInput("the body is not UTF-8 JSON", field="body") from None
 
 
 def _plain(value: Any) -> Any:
@@ -137,9 +173,8 @@ class TokenIn(_Body):
         default=None, gt=0, le=int(MAX_LIFETIME.total_seconds()),
         description="Lifetime, at most ten years; none: the token never expires.")
     description: str = Field(default="", max_length=MAX_DESCRIPTION)
-    entity_filter: dict[EntityKey, TokenValue] | None = Field(
-        default=None, min_length=1, max_length=MAX_ENTRIES,
-        description="Entities the bearer acts for, e.g. {\"user_id\": 42}.")
+    entity_filter: TokenFilter | None = Field(
+        default=None, description="Entities the bearer acts for, e.g. {\"user_id\": 42}.")
 
 
 class GrantIn(_Body):
@@ -151,10 +186,12 @@ class GrantIn(_Body):
     object_type: ObjectType
     pattern: str = Field(pattern=f"^{GRANT_PATTERN}$",
                          description="Exact name, fnmatch pattern (hotel_*) or *.")
-    entity_filter: dict[EntityKey, GrantValue] | None = Field(
-        default=None, min_length=1, max_length=MAX_ENTRIES,
-        description="Entity keys to fixed values or \"$claims.<key>\".")
+    entity_filter: GrantFilter | None = Field(
+        default=None, description="Entity keys to fixed values or \"$claims.<key>\".")
 
+
+BODY_MODELS: tuple[type[BaseModel], ...] = (PrincipalIn, TokenIn, GrantIn)
+"""The admin API's request bodies (the OpenAPI document publishes them as pydantic writes them)."""
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], route_class=AdminRoute,
                    responses=error_responses(401, 408, 413, 422, **{
@@ -279,7 +316,7 @@ def audit(
     object_type: ObjectType | None = None,
     object_name: TextQuery = None,
     allowed: bool | None = None,
-    since: dt.datetime | None = None,
+    since: IsoDateTime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
@@ -290,7 +327,10 @@ def audit(
     return _json(page)
 
 
-@router.get("/lineage/{endpoint}", responses=_NOT_FOUND)
+@router.get("/lineage/{endpoint}", responses={**_NOT_FOUND, 200: {
+    "description": "The graph: JSON, Graphviz DOT or Mermaid text, as `format` asks.",
+    "content": {"application/json": {}, "text/vnd.graphviz": {"schema": {"type": "string"}},
+                "text/plain": {"schema": {"type": "string"}}}}})
 def lineage(request: Request, endpoint: NamePath,
             format: Literal["json", "dot", "mermaid"] = "json") -> Response:  # noqa: A002
     """What an endpoint runs and reads, down to raw datasets and online stores."""

@@ -16,6 +16,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.routing import Route, get_route_path
 from starlette.types import Receive, Scope, Send
 
+from groundwork.dag.http.admin import BODY_MODELS
 from groundwork.dag.http.admin import router as admin_router
 from groundwork.dag.http.context import ServingContext
 from groundwork.dag.http.invoke import invoke_asgi, invoke_target
@@ -128,6 +129,20 @@ def declare_bearer_security(document: dict[str, Any]) -> None:
                 operation["security"] = [{BEARER: []}]
 
 
+def name_entity_keys(schema: dict[str, Any], keys: list[str]) -> None:
+    """Allow in an ``entity_filter`` property only the entity keys the catalog knows.
+
+    The catalog refuses a filter on any other key, so the document names them.
+    """
+    entity_filter = schema.get("properties", {}).get("entity_filter", {})
+    for option in entity_filter.get("anyOf", [entity_filter]):
+        by_pattern = option.get("patternProperties")
+        if by_pattern:
+            (values,) = by_pattern.values()
+            option["patternProperties"] = {
+                f"^({'|'.join(keys)})$" if keys else "^$": values}
+
+
 def _openapi_with_request_models(
     app: FastAPI, endpoints: Mapping[str, CompiledEndpoint]
 ) -> Callable[[], dict[str, Any]]:
@@ -138,11 +153,18 @@ def _openapi_with_request_models(
             document = get_openapi(title=app.title, version=app.version,
                                    description=app.description, routes=app.routes)
             schemas = document.setdefault("components", {}).setdefault("schemas", {})
-            for endpoint in endpoints.values():
-                schema = endpoint.schemas.request.model_json_schema(
-                    ref_template="#/components/schemas/{model}")
+            # FastAPI writes bounds as floats, and 2**63 - 1 is no float: publish the
+            # request bodies as pydantic writes them, with exact integer bounds.
+            models = [endpoint.schemas.request for endpoint in endpoints.values()]
+            for model in (*models, *BODY_MODELS):
+                schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 schemas.update(schema.pop("$defs", {}))
-                schemas[endpoint.schemas.request.__name__] = schema
+                schemas[model.__name__] = schema
+            serving = getattr(app.state, "serving", None)
+            if serving is not None:
+                keys = {view.entity for view in serving.catalog.list_feature_views()}
+                for model in BODY_MODELS:
+                    name_entity_keys(schemas[model.__name__], sorted(keys))
             declare_bearer_security(document)
             app.openapi_schema = document
         return app.openapi_schema

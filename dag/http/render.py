@@ -150,14 +150,14 @@ def render_error(error: Exception) -> Response:
     return error_response(*error_parts(error), headers=headers)
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
 def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
     """Every method some route of ``app`` serves on the path of ``scope``."""
-    methods: set[str] = set()
-    for route in app.router.routes:
-        match, _ = route.matches({**scope, "method": "OPTIONS"})
-        if match != Match.NONE:
-            methods.update(getattr(route, "methods", None) or ())
-    return sorted(methods)
+    return [method for method in _METHODS
+            if any(route.matches({**scope, "method": method})[0] == Match.FULL
+                   for route in app.router.routes)]
 
 
 def install_error_handlers(app: FastAPI) -> None:
