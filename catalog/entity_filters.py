@@ -109,7 +109,7 @@ def token_filter(
         return None
     _require_size(entity_filter)
     for key, value in entity_filter.items():
-        if not isinstance(key, str) or not _ENTITY_KEY.fullmatch(key) or not _valid_value(value):
+        if not isinstance(key, str) or not _ENTITY_KEY.fullmatch(key) or not valid_value(value):
             raise InvalidInput(
                 f"entity_filter entry {_shown(key)}: {_shown(value)} must map an entity key to "
                 f"a 64-bit int or a str of at most {MAX_TEXT_VALUE} characters",
@@ -169,11 +169,22 @@ def _require_size(entity_filter: Mapping[str, EntityValue]) -> None:
                            field="entity_filter")
 
 
-def _valid_value(value: object) -> bool:
-    """Whether ``value`` is an entity key's value: a 64-bit int or a short str."""
+def valid_value(value: object) -> bool:
+    """Whether ``value`` may be an entity key's value in a token: a 64-bit int or a short str."""
     if isinstance(value, str):
         return len(value) <= MAX_TEXT_VALUE
     return is_int64(value)
+
+
+def valid_grant_value(value: object) -> bool:
+    """Whether ``value`` may be an entity key's value in a grant: as in a token, and a
+    ``$`` value must be ``$claims.<key>``."""
+    if not valid_value(value):
+        return False
+    if isinstance(value, str) and value.startswith("$"):
+        claim = claim_reference(value)
+        return claim is not None and _ENTITY_KEY.fullmatch(claim) is not None
+    return True
 
 
 def _shown(value: object) -> str:
@@ -184,11 +195,4 @@ def _shown(value: object) -> str:
 
 def _valid_grant_entry(name: object, value: object) -> bool:
     """Whether ``name: value`` is a valid entry of a grant's entity filter."""
-    if not isinstance(name, str) or not _ENTITY_KEY.fullmatch(name):
-        return False
-    if not _valid_value(value):
-        return False
-    if isinstance(value, str) and value.startswith("$"):
-        claim = claim_reference(value)
-        return claim is not None and _ENTITY_KEY.fullmatch(claim) is not None
-    return True
+    return isinstance(name, str) and bool(_ENTITY_KEY.fullmatch(name)) and valid_grant_value(value)

@@ -21,8 +21,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    StrictStr,
+    PlainValidator,
     StringConstraints,
+    WithJsonSchema,
 )
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
@@ -33,6 +34,8 @@ from groundwork.catalog.entity_filters import (
     MAX_ENTRIES,
     MAX_TEXT_VALUE,
     format_entity_filter,
+    valid_grant_value,
+    valid_value,
     within,
 )
 from groundwork.catalog.policy import (
@@ -46,11 +49,11 @@ from groundwork.catalog.policy import (
 )
 from groundwork.catalog.store import Catalog
 from groundwork.catalog.tokens import MAX_DESCRIPTION, MAX_LIFETIME
-from groundwork.catalog.validation import NAME_PATTERN
+from groundwork.catalog.validation import INT64_MAX, INT64_MIN, NAME_PATTERN
 from groundwork.dag.http.context import ServingContext
 from groundwork.dag.http.guard import bearer_token
 from groundwork.dag.http.render import error_responses
-from groundwork.dag.schemas import Int64
+from groundwork.dag.schemas import integral
 from groundwork.errors import AccessDenied, ClientDisconnected, InvalidInput
 
 TOKEN_ID = "^[0-9a-f]{16}$"
@@ -63,10 +66,31 @@ MAX_TEXT = 200
 Name = Annotated[str, StringConstraints(pattern=f"^{NAME_PATTERN}$")]
 """A principal, group or endpoint name, as the catalog accepts it."""
 EntityKey = Annotated[str, StringConstraints(pattern=f"^{ENTITY_KEY_PATTERN}$")]
-TokenValue = Int64 | Annotated[StrictStr, StringConstraints(max_length=MAX_TEXT_VALUE)]
-GrantValue = Int64 | Annotated[StrictStr, StringConstraints(
-    max_length=MAX_TEXT_VALUE,
-    pattern=rf"^(?:$|[^$]|\$claims\.{ENTITY_KEY_PATTERN}$)")]
+_INT64_SCHEMA = {"type": "integer", "minimum": INT64_MIN, "maximum": INT64_MAX}
+_TEXT_SCHEMA = {"type": "string", "maxLength": MAX_TEXT_VALUE}
+
+
+def _entity_value(rule: Callable[[object], bool], text: str) -> Callable[[Any], int | str]:
+    """A validator of entity filter values by the catalog's ``rule``: one error per value."""
+
+    def validate(value: Any) -> int | str:
+        value = integral(value)
+        if not rule(value):
+            raise ValueError(f"must be a 64-bit integer or {text}")
+        return value
+
+    return validate
+
+
+TokenValue = Annotated[
+    int | str, PlainValidator(_entity_value(valid_value, "a string of at most 200 characters")),
+    WithJsonSchema({"anyOf": [_INT64_SCHEMA, _TEXT_SCHEMA]})]
+GrantValue = Annotated[
+    int | str, PlainValidator(_entity_value(
+        valid_grant_value, "a string of at most 200 characters, $claims.<key> if it starts "
+        "with $")),
+    WithJsonSchema({"anyOf": [_INT64_SCHEMA, {
+        **_TEXT_SCHEMA, "pattern": rf"^(?:$|[^$]|\$claims\.{ENTITY_KEY_PATTERN}$)"}]})]
 _FILTER_SIZE = Field(min_length=1, max_length=MAX_ENTRIES,
                      json_schema_extra={"additionalProperties": False})
 TokenFilter = Annotated[dict[EntityKey, TokenValue], _FILTER_SIZE]
