@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, create_model
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, create_model
 
 from groundwork.dag.graph import EndpointGraph
 
@@ -85,10 +86,50 @@ def integral(value: Any) -> Any:
     return value
 
 
-Integer = Annotated[int, Strict(), BeforeValidator(integral)]
-"""A JSON integer, strictly: ``42`` or ``42.0``, never ``"42"`` nor ``true``."""
-Int64 = Annotated[int, Strict(), Field(ge=INT64_MIN, le=INT64_MAX), BeforeValidator(integral)]
+Int64 = Annotated[int, Strict(), Field(ge=INT64_MIN, le=INT64_MAX)]
 """A JSON integer that fits in 64 bits."""
+
+
+def validated(request: type[BaseModel], body: bytes) -> dict[str, Any]:
+    """The inputs of a request ``body``, validated by an endpoint's ``request`` model.
+
+    Integers are strict (``"42"`` and ``true`` are none), yet JSON Schema counts
+    ``42.0`` as an integer: a body refused for such floats is validated again
+    with them as ints. Only a refused body takes the second pass, so a valid
+    call pays nothing for it (a validator on every integer would).
+
+    Raises:
+        ValidationError: naming every invalid field.
+    """
+    try:
+        return request.model_validate_json(body).__dict__
+    except ValidationError as error:
+        retry = _with_integral_floats(body, error)
+        if retry is None:
+            raise
+    return request.model_validate_json(retry).__dict__
+
+
+def _with_integral_floats(body: bytes, error: ValidationError) -> bytes | None:
+    """``body`` with its integral floats as ints, when some were refused as no integers."""
+    refused = error.errors(include_url=False, include_context=False)
+    if not any(item["type"] == "int_type" and integral(item["input"]) is not item["input"]
+               for item in refused):
+        return None
+    try:
+        return orjson.dumps(_integral_floats(orjson.loads(body)))
+    except (orjson.JSONDecodeError, TypeError):
+        return None
+
+
+def _integral_floats(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _integral_floats(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integral_floats(item) for item in value]
+    if type(value) is float and value.is_integer() and INT64_MIN <= value < INT64_MAX:
+        return int(value)
+    return value
 
 
 def strict(annotation: Any, *, nested: bool = False) -> Any:
@@ -101,8 +142,8 @@ def strict(annotation: Any, *, nested: bool = False) -> Any:
     top-level integer is bounded by :func:`input_constraints` instead, next to
     the spec's own constraints.
     """
-    if annotation is int:
-        return Int64 if nested else Integer
+    if annotation is int and nested:
+        return Int64
     if annotation in _STRICT_SCALARS:
         return Annotated[annotation, Strict()]
     arguments = get_args(annotation)

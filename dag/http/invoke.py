@@ -24,6 +24,7 @@ from groundwork.dag.http.context import ServingContext
 from groundwork.dag.http.guard import Channel, bearer_token
 from groundwork.dag.http.limits import Edge, RequestBody
 from groundwork.dag.http.render import invalid_input, render_error
+from groundwork.dag.schemas import validated
 from groundwork.errors import ClientDisconnected, EndpointNotFound
 
 INVOKE_PREFIX = "/v1/endpoints/"
@@ -64,7 +65,7 @@ async def invoke(
             raise EndpointNotFound(f"no endpoint named {name!r}", endpoint=name)
         payload = await body()
         try:
-            inputs = endpoint.schemas.request.model_validate_json(payload or b"{}").__dict__
+            inputs = validated(endpoint.schemas.request, payload or b"{}")
         except ValidationError as error:
             raise invalid_input(error) from None
         admission.check_entities(inputs)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from asyncio import CancelledError, current_task
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -61,23 +62,24 @@ class BodyDeadlines:
         tick: Seconds between two sweeps (default: a quarter of ``timeout``, at most 1 s).
     """
 
-    __slots__ = ("timeout", "clock", "tick", "_reading", "_expired")
+    __slots__ = ("timeout", "clock", "tick", "reading", "_expired")
 
     def __init__(self, timeout: float, *, clock: Callable[[], float] = time.monotonic,
                  tick: float | None = None) -> None:
         self.timeout = timeout
         self.clock = clock
         self.tick = tick if tick is not None else min(1.0, timeout / 4)
-        self._reading: dict[asyncio.Task[object], float] = {}
+        self.reading: dict[asyncio.Task[object] | None, float] = {}
+        """The tasks reading a body, each with its deadline."""
         self._expired: set[asyncio.Task[object]] = set()
 
     def enter(self, task: asyncio.Task[object], deadline: float) -> None:
         """Register ``task`` as reading a body until ``deadline`` at the latest."""
-        self._reading[task] = deadline
+        self.reading[task] = deadline
 
     def leave(self, task: asyncio.Task[object]) -> None:
         """``task`` stopped reading (done, failed or cut off)."""
-        self._reading.pop(task, None)
+        self.reading.pop(task, None)
 
     def expired(self, task: asyncio.Task[object]) -> bool:
         """Whether ``task`` was cancelled for its deadline (it is then cancelled no more)."""
@@ -90,9 +92,10 @@ class BodyDeadlines:
     def sweep(self) -> int:
         """Cancel every read past its deadline; how many were."""
         now = self.clock()
-        overdue = [task for task, deadline in self._reading.items() if deadline <= now]
+        overdue = [task for task, deadline in self.reading.items()
+                   if deadline <= now and task is not None]
         for task in overdue:
-            del self._reading[task]
+            del self.reading[task]
             self._expired.add(task)
             task.cancel()
         return len(overdue)
@@ -121,11 +124,12 @@ class Edge:
         clock: Seconds on a monotonic clock, for the deadlines.
     """
 
-    __slots__ = ("limits", "deadlines")
+    __slots__ = ("limits", "max_body_bytes", "deadlines")
 
     def __init__(self, limits: EdgeLimits, *, clock: Callable[[], float] = time.monotonic
                  ) -> None:
         self.limits = limits
+        self.max_body_bytes = limits.max_body_bytes
         self.deadlines = BodyDeadlines(limits.body_timeout_seconds, clock=clock)
 
     def body(self, scope: Scope, receive: Receive) -> RequestBody:
@@ -185,16 +189,50 @@ class RequestBody:
             RequestTimeout: when it did not arrive in time.
             ClientDisconnected: when the client went away first.
         """
-        message = await self.receive()
+        edge = self._edge
+        limit = edge.max_body_bytes
+        declared = self.declared
+        if declared is not None and declared > limit:
+            raise _too_large(limit)
+        deadlines = edge.deadlines
+        reading = deadlines.reading
+        task = current_task()
+        reading[task] = deadlines.clock() + deadlines.timeout  # one deadline for every chunk
+        try:
+            message = await self._receive()
+            if message["type"] == "http.request" and not message.get("more_body", False):
+                body: bytes = message.get("body", b"")  # the whole body at once: the usual case
+                if len(body) > limit:
+                    raise _too_large(limit)
+                self.complete = True
+                return body
+            return await self._read_chunks(message, limit)
+        except CancelledError:
+            if task is not None and deadlines.expired(task):
+                raise RequestTimeout(
+                    f"the request body did not arrive within {deadlines.timeout:g} s",
+                    timeout_seconds=deadlines.timeout) from None
+            raise
+        finally:
+            reading.pop(task, None)
+
+    async def _read_chunks(self, message: Message, limit: int) -> bytes:
+        """The body from its first ``message`` on, chunk by chunk, up to ``limit`` bytes."""
+        receive = self._receive
         chunks: list[bytes] = []
+        size = 0
         while True:
             if message["type"] == "http.disconnect":
                 raise ClientDisconnected("the client closed the connection")
             body = message.get("body", b"")
-            if self.complete:
-                return b"".join((*chunks, body)) if chunks else body
+            size += len(body)
+            if size > limit:
+                raise _too_large(limit)
+            if not message.get("more_body", False):
+                self.complete = True
+                return b"".join((*chunks, body))
             chunks.append(body)
-            message = await self.receive()
+            message = await receive()
 
     async def receive(self) -> Message:
         """The next ``receive`` message, within the limits until the body is whole.
@@ -209,7 +247,7 @@ class RequestBody:
         if self.complete:
             return await self._receive()
         edge = self._edge
-        limit = edge.limits.max_body_bytes
+        limit = edge.max_body_bytes
         if self.declared is not None and self.declared > limit:
             raise _too_large(limit)
         deadlines = edge.deadlines
