@@ -42,7 +42,8 @@ class GroundworkApp(FastAPI):
     that stay registered) is FastAPI's as usual. Once middleware is added
     (``app.add_middleware``: CORS, tracing, ...), every call goes through FastAPI's
     stack instead, so the middleware sees endpoint calls too; the registered
-    invoke routes give the same answers.
+    invoke routes give the same answers. Every other call's body is read through
+    the edge's limits (:mod:`groundwork.dag.http.limits`) whoever reads it.
     """
 
     mcp_door: McpDoor

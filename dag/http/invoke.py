@@ -22,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 from groundwork.catalog.policy import Privilege
 from groundwork.dag.http.context import ServingContext
 from groundwork.dag.http.guard import Channel, bearer_token
-from groundwork.dag.http.limits import Edge, RequestBody
+from groundwork.dag.http.limits import CONNECTION_CLOSE, Edge, RequestBody
 from groundwork.dag.http.render import invalid_input, render_error
 from groundwork.dag.schemas import validated
 from groundwork.errors import ClientDisconnected, EndpointNotFound
@@ -31,7 +31,6 @@ INVOKE_PREFIX = "/v1/endpoints/"
 INVOKE_SUFFIX = "/invoke"
 _JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
 _JSON_TYPE = (b"content-type", b"application/json")
-_CLOSE = (b"connection", b"close")
 
 BodySource = Callable[[], Awaitable[bytes]]
 """Reads the request body when called (after the guard admitted the call)."""
@@ -113,7 +112,7 @@ async def invoke_asgi(context: ServingContext, edge: Edge, name: str, scope: Sco
     except Exception as error:  # noqa: BLE001 - every failure is answered in the error shape
         response = render_error(error)
         if body.must_close:
-            response.raw_headers.append(_CLOSE)
+            response.raw_headers.append(CONNECTION_CLOSE)
         await response(scope, receive, send)
         return
     await send({"type": "http.response.start", "status": 200,

@@ -32,7 +32,8 @@ from groundwork.errors import ClientDisconnected, PayloadTooLarge, RequestTimeou
 TRACE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 """A caller's ``X-Request-ID`` kept as the trace id; any other value is replaced by a new id."""
 
-_CLOSE = (b"connection", b"close")
+CONNECTION_CLOSE = (b"connection", b"close")
+"""The header of an answer given before the body was read whole."""
 
 
 def valid_trace_id(value: str | None) -> str | None:
@@ -279,7 +280,7 @@ class RequestBody:
 
         async def closing_send(message: Message) -> None:
             if message["type"] == "http.response.start" and self.must_close:
-                message = {**message, "headers": [*message.get("headers", ()), _CLOSE]}
+                message = {**message, "headers": [*message.get("headers", ()), CONNECTION_CLOSE]}
             await send(message)
 
         return closing_send
