@@ -14,6 +14,7 @@ import re
 from collections.abc import Collection, Mapping
 from types import MappingProxyType
 
+from groundwork.catalog.validation import is_int64
 from groundwork.errors import InvalidInput
 
 CLAIM_PREFIX = "$claims."
@@ -22,7 +23,14 @@ CLAIM_PREFIX = "$claims."
 EntityValue = int | str
 """The value of an entity key (``user_id`` 42, ``city`` ``"Lisbon"``)."""
 
-_ENTITY_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
+ENTITY_KEY_PATTERN = r"[A-Za-z_][A-Za-z0-9_]{0,99}"
+"""What an entity key (``user_id``) looks like."""
+MAX_ENTRIES = 16
+"""Most entity keys one filter binds."""
+MAX_TEXT_VALUE = 200
+"""Longest string value of an entity key (a key an endpoint input can hold)."""
+
+_ENTITY_KEY = re.compile(ENTITY_KEY_PATTERN)
 
 
 def claim_reference(value: EntityValue) -> str | None:
@@ -70,18 +78,19 @@ def grant_filter(
     """A grant's entity filter, validated and read-only.
 
     Raises:
-        InvalidInput: when it is empty, a key is not an identifier, a value is
-            neither an int nor a str, or a ``$`` value is not ``$claims.<key>``.
+        InvalidInput: when it is empty or too large, a key is not an identifier, a
+            value is neither a 64-bit int nor a str of at most 200 characters, or a
+            ``$`` value is not ``$claims.<key>``.
     """
     if entity_filter is None:
         return None
-    if not entity_filter:
-        raise InvalidInput("entity_filter must name at least one entity", field="entity_filter")
+    _require_size(entity_filter)
     for name, value in entity_filter.items():
         if not _valid_grant_entry(name, value):
             raise InvalidInput(
-                f"entity_filter entry {name!r}: {value!r} must map an entity key to an int, "
-                "a str or $claims.<key>",
+                f"entity_filter entry {_shown(name)}: {_shown(value)} must map an entity key "
+                f"to a 64-bit int, a str of at most {MAX_TEXT_VALUE} characters or "
+                "$claims.<key>",
                 field="entity_filter",
             )
     return MappingProxyType(dict(entity_filter))
@@ -93,17 +102,17 @@ def token_filter(
     """A token's entity filter (its claims), validated, as a plain JSON object.
 
     Raises:
-        InvalidInput: when it is empty or a key or value has the wrong type.
+        InvalidInput: when it is empty or too large, or a key or value has the wrong
+            type or is out of range (ints hold 64 bits, strs at most 200 characters).
     """
     if entity_filter is None:
         return None
-    if not entity_filter:
-        raise InvalidInput("entity_filter must name at least one entity", field="entity_filter")
+    _require_size(entity_filter)
     for key, value in entity_filter.items():
-        valid_value = isinstance(value, int | str) and not isinstance(value, bool)
-        if not isinstance(key, str) or not key or not valid_value:
+        if not isinstance(key, str) or not _ENTITY_KEY.fullmatch(key) or not valid_value(value):
             raise InvalidInput(
-                f"entity_filter entry {key!r}: {value!r} must map a name to an int or str",
+                f"entity_filter entry {_shown(key)}: {_shown(value)} must map an entity key to "
+                f"a 64-bit int or a str of at most {MAX_TEXT_VALUE} characters",
                 field="entity_filter",
             )
     return dict(entity_filter)
@@ -151,13 +160,39 @@ def frozen_filter(document: Mapping[str, EntityValue] | None) -> Mapping[str, En
     return None if document is None else MappingProxyType(dict(document))
 
 
-def _valid_grant_entry(name: object, value: object) -> bool:
-    """Whether ``name: value`` is a valid entry of a grant's entity filter."""
-    if not isinstance(name, str) or not _ENTITY_KEY.fullmatch(name):
-        return False
-    if isinstance(value, bool) or not isinstance(value, int | str):
+def _require_size(entity_filter: Mapping[str, EntityValue]) -> None:
+    """Refuse an empty filter, or one binding more than :data:`MAX_ENTRIES` keys."""
+    if not entity_filter:
+        raise InvalidInput("entity_filter must name at least one entity", field="entity_filter")
+    if len(entity_filter) > MAX_ENTRIES:
+        raise InvalidInput(f"entity_filter binds at most {MAX_ENTRIES} entity keys",
+                           field="entity_filter")
+
+
+def valid_value(value: object) -> bool:
+    """Whether ``value`` may be an entity key's value in a token: a 64-bit int or a short str."""
+    if isinstance(value, str):
+        return len(value) <= MAX_TEXT_VALUE
+    return is_int64(value)
+
+
+def valid_grant_value(value: object) -> bool:
+    """Whether ``value`` may be an entity key's value in a grant: as in a token, and a
+    ``$`` value must be ``$claims.<key>``."""
+    if not valid_value(value):
         return False
     if isinstance(value, str) and value.startswith("$"):
         claim = claim_reference(value)
         return claim is not None and _ENTITY_KEY.fullmatch(claim) is not None
     return True
+
+
+def _shown(value: object) -> str:
+    """``value`` for an error message, cut short (a client chose it)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _valid_grant_entry(name: object, value: object) -> bool:
+    """Whether ``name: value`` is a valid entry of a grant's entity filter."""
+    return isinstance(name, str) and bool(_ENTITY_KEY.fullmatch(name)) and valid_grant_value(value)

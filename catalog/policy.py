@@ -65,7 +65,10 @@ class GranteeKind(StrEnum):
 WILDCARD = "*"
 """The pattern that matches every object name."""
 
-_PATTERN = re.compile(r"[A-Za-z0-9_.@:*?\[\]!-]{1,200}")
+GRANT_PATTERN = r"[A-Za-z0-9_.@:*?\[\]!-]{1,200}"
+"""What a grant's object pattern looks like: a name, an fnmatch pattern or ``*``."""
+
+_PATTERN = re.compile(GRANT_PATTERN)
 
 @dataclass(frozen=True, slots=True)
 class Principal:

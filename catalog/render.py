@@ -6,6 +6,7 @@ The lineage graph is plain data; the CLI and the admin API call these to draw it
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -64,6 +65,20 @@ def edge_label(lineage: Lineage, edge: LineageEdge) -> str:
     """The edge's relation, with the sync run summary for ``view → store`` edges."""
     run = lineage.sync_run(edge)
     return edge.relation if run is None else f"{edge.relation}\n{run_summary(run)}"
+
+
+def to_document(lineage: Lineage) -> dict[str, Any]:
+    """The graph as JSON-ready data: its root, its nodes, and each edge with its relation.
+
+    A ``feature_view → store`` edge carries the latest sync run behind it
+    (``sync_run``, else ``None``).
+    """
+    return {
+        "root": lineage.root,
+        "nodes": list(lineage.nodes),
+        "edges": [{"source": edge.source, "target": edge.target, "relation": edge.relation,
+                   "sync_run": lineage.sync_run(edge)} for edge in lineage.edges],
+    }
 
 
 def to_dot(lineage: Lineage) -> str:

@@ -25,6 +25,11 @@ from groundwork.errors import InvalidInput, NotAuthenticated
 PREFIX = "gw"
 """First part of every token, so leaked tokens are easy to recognise and scan for."""
 
+MAX_LIFETIME = dt.timedelta(days=3650)
+"""Longest a token may live: ten years (longer is no expiry in disguise, or a mistake)."""
+MAX_DESCRIPTION = 500
+"""Longest description of a token, in characters."""
+
 _TOKEN_ID_BYTES = 8
 _SECRET_BYTES = 32
 _TOKEN_PATTERN = re.compile(r"gw_(?P<token_id>[0-9a-f]{16})_(?P<secret>[A-Za-z0-9_-]{43})")
@@ -143,17 +148,34 @@ def hash_matches(token: str, stored_hash: str) -> bool:
 
 
 def checked_expiry(expires_at: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
-    """Return a new token's expiry time in UTC, refusing naive or past ones.
+    """Return a new token's expiry time in UTC, refusing naive, past or too distant ones.
 
     Raises:
-        InvalidInput: when ``expires_at`` has no time zone or is not in the future.
+        InvalidInput: when ``expires_at`` has no time zone, is not in the future,
+            or is more than :data:`MAX_LIFETIME` away.
     """
     expires_at = to_utc(expires_at, "expires_at")
     if expires_at is not None and expires_at <= now:
         raise InvalidInput(
             f"expires_at {expires_at.isoformat()} is in the past", field="expires_at"
         )
+    if expires_at is not None and expires_at - now > MAX_LIFETIME:
+        raise InvalidInput(
+            f"a token lives at most {MAX_LIFETIME.days} days", field="expires_at"
+        )
     return expires_at
+
+
+def checked_description(description: str) -> str:
+    """Return a token's description, refusing one longer than :data:`MAX_DESCRIPTION`.
+
+    Raises:
+        InvalidInput: when it is too long.
+    """
+    if len(description) > MAX_DESCRIPTION:
+        raise InvalidInput(f"description holds at most {MAX_DESCRIPTION} characters",
+                           field="description")
+    return description
 
 
 def check_usable(

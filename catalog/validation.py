@@ -15,7 +15,12 @@ from groundwork.errors import InvalidInput
 
 MemberType = TypeVar("MemberType", bound=StrEnum)
 
-_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@:-]{0,199}")
+NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.@:-]{0,199}"
+"""What an object name (principal, group, endpoint...) looks like."""
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+"""The integers the catalog stores: what SQL ``BIGINT`` and the JSON encoder hold."""
+
+_NAME_PATTERN = re.compile(NAME_PATTERN)
 
 
 def require_name(value: str, what: str) -> str:
@@ -56,6 +61,12 @@ def require_positive(limit: int) -> None:
         raise InvalidInput(f"limit must be at least 1, not {limit}", field="limit")
 
 
+def is_int64(value: object) -> bool:
+    """Whether ``value`` is an ``int`` (not a bool) that fits in 64 bits."""
+    return (isinstance(value, int) and not isinstance(value, bool)
+            and INT64_MIN <= value <= INT64_MAX)
+
+
 @overload
 def to_utc(value: dt.datetime, field: str) -> dt.datetime: ...
 @overload
@@ -68,10 +79,14 @@ def to_utc(value: dt.datetime | None, field: str) -> dt.datetime | None:
     """Return ``value`` in UTC, refusing naive datetimes (their meaning depends on the machine).
 
     Raises:
-        InvalidInput: when ``value`` has no time zone.
+        InvalidInput: when ``value`` has no time zone, or is out of range in UTC
+            (``0001-01-01T00:00+01:00``).
     """
     if value is None:
         return None
     if value.tzinfo is None:
         raise InvalidInput(f"{field} must be a timezone-aware datetime", field=field)
-    return value.astimezone(dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise InvalidInput(f"{field} is out of range", field=field) from None

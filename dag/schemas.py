@@ -8,11 +8,13 @@ OpenAPI document, the tool listing (hence the LangChain ``args_schema`` and MCP
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, create_model
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, create_model
 
 from groundwork.dag.graph import EndpointGraph
 
@@ -59,23 +61,137 @@ class EndpointSchemas:
         return self.response.model_json_schema()
 
 
-_STRICT_SCALARS = (bool, int, float)
+_STRICT_SCALARS = (bool, int, float, dt.date, dt.datetime)
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+"""The integers every store, the catalog and the JSON encoder can hold."""
+DATE_MIN, DATE_MAX = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+"""The dates an input may hold: a function may add years to one and still get a date."""
+MAX_TEXT = 200
+"""Longest string input unless its spec says otherwise (a Cosmos DB item id holds 255)."""
+
+_CONTAINERS = (list, tuple, set, frozenset, dict)
+_DATE_PATTERN = "^(19[0-9]{2}|2[0-9]{3})-"
+"""The years of :data:`DATE_MIN` to :data:`DATE_MAX`, for generators that read no date bounds."""
 
 
-def strict(annotation: Any) -> Any:
+def integral(value: Any) -> Any:
+    """A float without a fractional part as the int it is; anything else unchanged.
+
+    JSON Schema counts ``42.0`` as an integer, so an integer input accepts it
+    (as 42); ``42.5``, ``"42"`` and ``true`` stay refused.
+    """
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
+
+
+Int64 = Annotated[int, Strict(), Field(ge=INT64_MIN, le=INT64_MAX)]
+"""A JSON integer that fits in 64 bits."""
+
+
+def validated(request: type[BaseModel], body: bytes) -> dict[str, Any]:
+    """The inputs of a request ``body``, validated by an endpoint's ``request`` model.
+
+    Integers are strict (``"42"`` and ``true`` are none), yet JSON Schema counts
+    ``42.0`` as an integer: a body refused for such floats is validated again
+    with them as ints. Only a refused body takes the second pass, so a valid
+    call pays nothing for it (a validator on every integer would).
+
+    Raises:
+        ValidationError: naming every invalid field.
+    """
+    try:
+        return request.model_validate_json(body).__dict__
+    except ValidationError as error:
+        retry = _with_integral_floats(body, error)
+        if retry is None:
+            raise
+    return request.model_validate_json(retry).__dict__
+
+
+def _with_integral_floats(body: bytes, error: ValidationError) -> bytes | None:
+    """``body`` with its integral floats as ints, when some were refused as no integers."""
+    refused = error.errors(include_url=False, include_context=False)
+    if not any(item["type"] == "int_type" and integral(item["input"]) is not item["input"]
+               for item in refused):
+        return None
+    try:
+        return orjson.dumps(_integral_floats(orjson.loads(body)))
+    except (orjson.JSONDecodeError, TypeError):
+        return None
+
+
+def _integral_floats(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _integral_floats(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_integral_floats(item) for item in value]
+    if type(value) is float and value.is_integer() and INT64_MIN <= value < INT64_MAX:
+        return int(value)
+    return value
+
+
+def strict(annotation: Any, *, nested: bool = False) -> Any:
     """``annotation`` with numbers and booleans taken only as themselves.
 
     JSON ``true`` is not the integer 1 and ``"42"`` is not 42: an entity key
     compared with a token's binding must be exactly what the client sent.
-    Optional scalars (``int | None``) are made strict inside the union.
+    Optional scalars (``int | None``) are made strict inside the union. Inside
+    containers (``list[int]``) integers are bounded to 64 bits here; a
+    top-level integer is bounded by :func:`input_constraints` instead, next to
+    the spec's own constraints.
     """
+    if annotation is int and nested:
+        return Int64
     if annotation in _STRICT_SCALARS:
         return Annotated[annotation, Strict()]
     arguments = get_args(annotation)
-    if get_origin(annotation) in (Union, UnionType) and arguments:
-        members = tuple(strict(member) for member in arguments)
+    origin = get_origin(annotation)
+    if origin in (Union, UnionType) and arguments:
+        members = tuple(strict(member, nested=nested) for member in arguments)
         return Union[members]  # noqa: UP007 - built from a tuple
+    if origin in _CONTAINERS and arguments:
+        inner = tuple(strict(argument, nested=True) for argument in arguments)
+        return origin[inner if len(inner) > 1 else inner[0]]
     return annotation
+
+
+def _scalar(annotation: Any) -> Any:
+    """The scalar type of ``T`` or ``T | None``; ``None`` for anything else."""
+    if get_origin(annotation) in (Union, UnionType):
+        members = [member for member in get_args(annotation) if member is not type(None)]
+        return members[0] if len(members) == 1 else None
+    return annotation
+
+
+def input_constraints(annotation: Any, constraints: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``Field`` constraints of an input: its spec's, within what storage can hold.
+
+    Integers stay within 64 bits, dates within :data:`DATE_MIN` and
+    :data:`DATE_MAX`, floats are finite and strings at most :data:`MAX_TEXT`
+    characters unless the spec sets its own length.
+    """
+    merged = dict(constraints)
+    scalar = _scalar(annotation)
+    if scalar is int or scalar is dt.date:
+        low, high = (INT64_MIN, INT64_MAX) if scalar is int else (DATE_MIN, DATE_MAX)
+        if "gt" not in merged:
+            merged["ge"] = max(merged.get("ge", low), low)
+        if "lt" not in merged:
+            merged["le"] = min(merged.get("le", high), high)
+        if scalar is dt.date and "ge" in merged and "le" in merged:
+            # pydantic does not publish date bounds in the JSON Schema
+            bounds = {"formatMinimum": merged["ge"].isoformat(),
+                      "formatMaximum": merged["le"].isoformat()}
+            if (merged["ge"], merged["le"]) == (DATE_MIN, DATE_MAX):
+                bounds["pattern"] = _DATE_PATTERN
+            merged["json_schema_extra"] = bounds
+    elif scalar is float:
+        merged.setdefault("allow_inf_nan", False)
+    elif scalar is str:
+        merged.setdefault("max_length", MAX_TEXT)
+    return merged
 
 
 def endpoint_schemas(graph: EndpointGraph) -> EndpointSchemas:
@@ -84,7 +200,8 @@ def endpoint_schemas(graph: EndpointGraph) -> EndpointSchemas:
     prefix = _camel(spec.name)
     request_fields: dict[str, Any] = {
         item.name: (strict(item.type),
-                    Field(description=item.description, **dict(item.constraints)))
+                    Field(description=item.description,
+                          **input_constraints(item.type, item.constraints)))
         for item in spec.inputs
     }
     request = create_model(

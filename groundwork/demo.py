@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,9 +31,14 @@ def default_question(today: dt.date) -> str:
 
 
 @contextmanager
-def server_process(settings: Settings, port: int, timeout: float = 60.0) -> Iterator[str]:
-    """Run ``groundwork serve`` in a child process until the block ends; yield its URL."""
-    environment = {**os.environ, "GROUNDWORK_STATE_DIR": str(settings.state_dir.resolve())}
+def server_process(settings: Settings, port: int, timeout: float = 60.0,
+                   environment: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Run ``groundwork serve`` in a child process until the block ends; yield its URL.
+
+    ``environment`` adds variables to the child's (``GROUNDWORK_*`` settings).
+    """
+    environment = {**os.environ, **(environment or {}),
+                   "GROUNDWORK_STATE_DIR": str(settings.state_dir.resolve())}
     command = [sys.executable, "-m", "groundwork", "serve", "--host", "127.0.0.1",
                "--port", str(port)]
     process = subprocess.Popen(command, env=environment)

@@ -51,6 +51,27 @@ class InvalidInput(GroundworkError):
     code = "invalid_input"
 
 
+class PayloadTooLarge(GroundworkError):
+    """The request body is larger than the server accepts; ``details`` gives the limit."""
+
+    status_code = 413
+    code = "payload_too_large"
+
+
+class RequestTimeout(GroundworkError):
+    """The request body did not arrive in time; the connection is closed."""
+
+    status_code = 408
+    code = "request_timeout"
+
+
+class ClientDisconnected(GroundworkError):
+    """The client closed the connection before its request was read; nobody reads the answer."""
+
+    status_code = 499
+    code = "client_disconnected"
+
+
 class NotAuthenticated(GroundworkError):
     """No bearer token, or a token that is malformed, unknown, expired or revoked."""
 

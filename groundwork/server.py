@@ -13,6 +13,7 @@ from groundwork.catalog.changes import ACCESS_CHANGE_BOUND, AccessChangeWatcher
 from groundwork.catalog.store import Catalog, open_catalog
 from groundwork.dag.http.app import create_app
 from groundwork.dag.http.context import ServingContext
+from groundwork.dag.http.limits import EdgeLimits
 from groundwork.dag.http.metrics import Metrics
 from groundwork.dag.runtime import compile_endpoints
 from groundwork.dag.spec import EndpointSpec
@@ -83,7 +84,9 @@ def build_app(
                 await store.close()
             opened.close()
 
-    return create_app(compiled, serving_context)
+    limits = EdgeLimits(max_body_bytes=settings.max_body_bytes,
+                        body_timeout_seconds=settings.body_timeout_seconds)
+    return create_app(compiled, serving_context, limits)
 
 
 def app_factory() -> FastAPI:

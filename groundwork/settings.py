@@ -63,6 +63,15 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the REST server binds.")
     port: int = Field(default=8000, description="Port the REST server binds.")
+    max_body_bytes: int = Field(
+        default=1 << 20, ge=1024, le=1 << 30,
+        description="Largest request body the server accepts, in bytes (larger: 413).",
+    )
+    body_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=600,
+        description="Longest time a request body may take to arrive whole (slower: 408, and "
+        "the connection is closed).",
+    )
     chat_model: str | None = Field(
         default=None,
         description="LangChain `init_chat_model` id, e.g. `openai:gpt-4.1-mini`; "

@@ -25,8 +25,11 @@ from groundwork.catalog.events import AuditEvent, AuditPage, storable_fields
 from groundwork.catalog.policy import ObjectType, Privilege
 from groundwork.catalog.store.database import Database
 from groundwork.catalog.store.models import AuditEventRow
-from groundwork.catalog.validation import require_member, require_positive, to_utc
+from groundwork.catalog.validation import INT64_MAX, require_member, require_positive, to_utc
 from groundwork.errors import InvalidInput, Unavailable
+
+_MAX_CURSOR = 200
+"""Longest cursor accepted; those :func:`_encode_cursor` makes hold about 60 characters."""
 
 
 class AuditRepository:
@@ -185,14 +188,18 @@ def _decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
     Raises:
         InvalidInput: when the cursor was not made by :func:`_encode_cursor`.
     """
+    invalid = InvalidInput("invalid audit cursor: pass the next_cursor of a page",
+                           field="cursor")
+    if len(cursor) > _MAX_CURSOR:
+        raise invalid
     try:
         ts_text, _, id_text = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
         ts = dt.datetime.fromisoformat(ts_text)
         row_id = int(id_text)
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidInput(f"invalid audit cursor {cursor!r}", field="cursor") from None
-    if ts.tzinfo is None:
-        raise InvalidInput(f"invalid audit cursor {cursor!r}", field="cursor")
+        raise invalid from None
+    if ts.tzinfo is None or not 0 <= row_id <= INT64_MAX:
+        raise invalid
     return ts, row_id
 
 

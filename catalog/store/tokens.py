@@ -22,6 +22,7 @@ from groundwork.catalog.tokens import (
     IssuedToken,
     TokenRecord,
     check_usable,
+    checked_description,
     checked_expiry,
     hash_matches,
     new_token,
@@ -69,11 +70,13 @@ class TokenRepository:
         Raises:
             NotFound: when the principal does not exist.
             Conflict: when the principal is disabled.
-            InvalidInput: when ``expires_at`` is naive or past, or the filter is invalid
-                or names a key that is no registered feature view's entity key.
+            InvalidInput: when ``expires_at`` is naive, past or more than ten years
+                away, the description is too long, or the filter is invalid or names
+                a key that is no registered feature view's entity key.
         """
         now = self._database.now()
         expires_at = checked_expiry(expires_at, now)
+        description = checked_description(description)
         filter_document = token_filter(entity_filter)
         issued = new_token()
         with self._database.transaction() as session:

@@ -16,9 +16,11 @@ from fastapi.openapi.utils import get_openapi
 from starlette.routing import Route, get_route_path
 from starlette.types import Receive, Scope, Send
 
+from groundwork.dag.http.admin import BODY_MODELS
 from groundwork.dag.http.admin import router as admin_router
 from groundwork.dag.http.context import ServingContext
 from groundwork.dag.http.invoke import invoke_asgi, invoke_target
+from groundwork.dag.http.limits import Edge, EdgeLimits
 from groundwork.dag.http.mcp import McpDoor
 from groundwork.dag.http.render import install_error_handlers
 from groundwork.dag.http.routes import add_endpoint_routes, router
@@ -40,26 +42,33 @@ class GroundworkApp(FastAPI):
     that stay registered) is FastAPI's as usual. Once middleware is added
     (``app.add_middleware``: CORS, tracing, ...), every call goes through FastAPI's
     stack instead, so the middleware sees endpoint calls too; the registered
-    invoke routes give the same answers.
+    invoke routes give the same answers. Every other call's body is read through
+    the edge's limits (:mod:`groundwork.dag.http.limits`) whoever reads it.
     """
 
     mcp_door: McpDoor
+    edge: Edge
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not self.user_middleware:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        if not self.user_middleware:
             path = get_route_path(scope) if scope.get("root_path") else scope["path"]
             if path == MCP_PATH:
                 await self.mcp_door(scope, receive, send)
                 return
             name = invoke_target(path) if scope["method"] == "POST" else None
             if name is not None:
-                await invoke_asgi(self.state.serving, name, scope, receive, send)
+                await invoke_asgi(self.state.serving, self.edge, name, scope, receive, send)
                 return
-        await super().__call__(scope, receive, send)
+        body = self.edge.body(scope, receive)
+        await super().__call__(scope, body.receive, body.send_through(send))
 
 
 def create_app(
-    endpoints: Mapping[str, CompiledEndpoint], context: ContextFactory
+    endpoints: Mapping[str, CompiledEndpoint], context: ContextFactory,
+    limits: EdgeLimits | None = None,
 ) -> GroundworkApp:
     """Build the FastAPI app for compiled ``endpoints``.
 
@@ -67,11 +76,13 @@ def create_app(
         endpoints: Endpoints validated and planned at start-up.
         context: Returns an async context manager that opens the stores, catalog
             and audit sink and yields the :class:`ServingContext`.
+        limits: How large and how slow a request body may be (default: :class:`EdgeLimits`).
     """
+    edge = Edge(limits or EdgeLimits())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with context() as serving_context, door.running():
+        async with context() as serving_context, door.running(), edge.deadlines.running():
             assert isinstance(serving_context, ServingContext)
             app.state.serving = serving_context
             # What exists now lives as long as the server: keep it out of every
@@ -87,7 +98,8 @@ def create_app(
         title="Groundwork", version="0.1.0", lifespan=lifespan,
         description="Features and functions served as governed endpoints for GenAI apps.",
     )
-    door = app.mcp_door = McpDoor(lambda: app.state.serving)
+    app.edge = edge
+    door = app.mcp_door = McpDoor(lambda: app.state.serving, edge)
     install_error_handlers(app)
     app.router.routes.append(Route(MCP_PATH, door, methods=["GET", "POST", "DELETE"],
                                    include_in_schema=False))
@@ -118,6 +130,20 @@ def declare_bearer_security(document: dict[str, Any]) -> None:
                 operation["security"] = [{BEARER: []}]
 
 
+def name_entity_keys(schema: dict[str, Any], keys: list[str]) -> None:
+    """Allow in an ``entity_filter`` property only the entity keys the catalog knows.
+
+    The catalog refuses a filter on any other key, so the document names them.
+    """
+    entity_filter = schema.get("properties", {}).get("entity_filter", {})
+    for option in entity_filter.get("anyOf", [entity_filter]):
+        by_pattern = option.get("patternProperties")
+        if by_pattern:
+            (values,) = by_pattern.values()
+            option["patternProperties"] = {
+                f"^({'|'.join(keys)})$" if keys else "^$": values}
+
+
 def _openapi_with_request_models(
     app: FastAPI, endpoints: Mapping[str, CompiledEndpoint]
 ) -> Callable[[], dict[str, Any]]:
@@ -128,11 +154,18 @@ def _openapi_with_request_models(
             document = get_openapi(title=app.title, version=app.version,
                                    description=app.description, routes=app.routes)
             schemas = document.setdefault("components", {}).setdefault("schemas", {})
-            for endpoint in endpoints.values():
-                schema = endpoint.schemas.request.model_json_schema(
-                    ref_template="#/components/schemas/{model}")
+            # FastAPI writes bounds as floats, and 2**63 - 1 is no float: publish the
+            # request bodies as pydantic writes them, with exact integer bounds.
+            models = [endpoint.schemas.request for endpoint in endpoints.values()]
+            for model in (*models, *BODY_MODELS):
+                schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 schemas.update(schema.pop("$defs", {}))
-                schemas[endpoint.schemas.request.__name__] = schema
+                schemas[model.__name__] = schema
+            serving = getattr(app.state, "serving", None)
+            if serving is not None:
+                keys = {view.entity for view in serving.catalog.list_feature_views()}
+                for model in BODY_MODELS:
+                    name_entity_keys(schemas[model.__name__], sorted(keys))
             declare_bearer_security(document)
             app.openapi_schema = document
         return app.openapi_schema

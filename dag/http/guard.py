@@ -29,6 +29,7 @@ from typing import Any, Literal
 from groundwork.catalog.access import AccessController
 from groundwork.catalog.audit import AuditSink
 from groundwork.catalog.policy import Decision, Principal, Privilege, Securable, check_entities
+from groundwork.dag.http.limits import valid_trace_id
 from groundwork.dag.http.metrics import Metrics
 from groundwork.dag.http.render import status_of
 from groundwork.errors import TRACE_ID, AccessDenied, GroundworkError
@@ -94,7 +95,8 @@ class Guard:
                 when the door checks each item it returns instead
                 (:meth:`Admission.allows`), as a listing does.
             audit_as: The object the audit event names (default: ``securable``).
-            trace_id: The caller's request id; a new one when ``None``.
+            trace_id: The caller's request id (``X-Request-ID``); a new one when
+                ``None`` or not a valid trace id (:data:`~groundwork.dag.http.limits.TRACE_ID`).
             metric: Label the call's latency and status are observed under;
                 ``None`` records no metric.
 
@@ -105,7 +107,7 @@ class Guard:
         if audited is None:
             raise TypeError("an admission needs a securable or an object to audit it as")
         return Admission(self, channel, token, privilege, securable, audited,
-                         trace_id or new_trace_id(), metric)
+                         valid_trace_id(trace_id) or new_trace_id(), metric)
 
 
 class Admission:

@@ -2,14 +2,18 @@
 
 :func:`invoke` serves a call whichever door it came through: the guard admits
 it, the body is validated, the token's and the grant's entity bounds are
-checked, the plan runs and the JSON answer is built. The typed FastAPI routes
-call it; so does :func:`invoke_asgi`, the fast door for
-``POST /v1/endpoints/{name}/invoke`` that skips the middleware stack, routing
-and dependency solving, which would cost more than the call itself. Both
-render errors with :func:`~groundwork.dag.http.render.render_error`.
+checked, the plan runs and the JSON answer is built. The body is read only
+once the guard has admitted the caller, within the edge's limits
+(:mod:`groundwork.dag.http.limits`). The typed FastAPI routes call it; so does
+:func:`invoke_asgi`, the fast door for ``POST /v1/endpoints/{name}/invoke``
+that skips the middleware stack, routing and dependency solving, which would
+cost more than the call itself. Both render errors with
+:func:`~groundwork.dag.http.render.render_error`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
 
 import orjson
 from pydantic import ValidationError
@@ -18,17 +22,22 @@ from starlette.types import Receive, Scope, Send
 from groundwork.catalog.policy import Privilege
 from groundwork.dag.http.context import ServingContext
 from groundwork.dag.http.guard import Channel, bearer_token
+from groundwork.dag.http.limits import CONNECTION_CLOSE, Edge, RequestBody
 from groundwork.dag.http.render import invalid_input, render_error
-from groundwork.errors import EndpointNotFound
+from groundwork.dag.schemas import validated
+from groundwork.errors import ClientDisconnected, EndpointNotFound
 
 INVOKE_PREFIX = "/v1/endpoints/"
 INVOKE_SUFFIX = "/invoke"
 _JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
 _JSON_TYPE = (b"content-type", b"application/json")
 
+BodySource = Callable[[], Awaitable[bytes]]
+"""Reads the request body when called (after the guard admitted the call)."""
+
 
 async def invoke(
-    context: ServingContext, *, name: str, token: str | None, body: bytes,
+    context: ServingContext, *, name: str, token: str | None, body: BodySource,
     trace_id: str | None, channel: Channel = "rest",
 ) -> bytes:
     """Admit, validate, execute and audit one endpoint call; return the JSON body.
@@ -37,7 +46,8 @@ async def invoke(
         context: The serving context.
         name: Endpoint name (as the caller spelled it: it may not exist).
         token: The bearer token presented, ``None`` when absent.
-        body: The request body: a JSON object of the endpoint's inputs.
+        body: Reads the request body, a JSON object of the endpoint's inputs; called
+            only once the caller is authenticated and authorized.
         trace_id: The caller's request id; a new one when ``None``.
         channel: The door the call came through.
 
@@ -52,8 +62,9 @@ async def invoke(
     ) as admission:
         if endpoint is None:
             raise EndpointNotFound(f"no endpoint named {name!r}", endpoint=name)
+        payload = await body()
         try:
-            inputs = endpoint.schemas.request.model_validate_json(body or b"{}").__dict__
+            inputs = validated(endpoint.schemas.request, payload or b"{}")
         except ValidationError as error:
             raise invalid_input(error) from None
         admission.check_entities(inputs)
@@ -74,42 +85,36 @@ def invoke_target(path: str) -> str | None:
     return None
 
 
-async def invoke_asgi(context: ServingContext, name: str, scope: Scope, receive: Receive,
-                      send: Send) -> None:
+async def invoke_asgi(context: ServingContext, edge: Edge, name: str, scope: Scope,
+                      receive: Receive, send: Send) -> None:
     """Serve one ``POST /v1/endpoints/{name}/invoke`` as plain ASGI.
 
     The same answer as the typed invoke routes: both call :func:`invoke` and
     render errors with :func:`render_error`.
     """
-    authorization = trace_id = None
+    authorization = trace_id = declared = None
+    chunked = False
     for key, value in scope["headers"]:
         if key == b"authorization" and authorization is None:
             authorization = value.decode("latin-1")
         elif key == b"x-request-id" and trace_id is None:
             trace_id = value.decode("latin-1")
-    body = await read_body(receive)
-    if body is None:
-        return
+        elif key == b"content-length":
+            declared = int(value) if value.isdigit() else 0
+        elif key == b"transfer-encoding":
+            chunked = True
+    body = RequestBody(edge, receive, declared, chunked)
     try:
-        payload = await invoke(context, name=name, token=bearer_token(authorization), body=body,
-                               trace_id=trace_id)
+        payload = await invoke(context, name=name, token=bearer_token(authorization),
+                               body=body.read, trace_id=trace_id)
+    except ClientDisconnected:
+        return
     except Exception as error:  # noqa: BLE001 - every failure is answered in the error shape
-        await render_error(error)(scope, receive, send)
+        response = render_error(error)
+        if body.must_close:
+            response.raw_headers.append(CONNECTION_CLOSE)
+        await response(scope, receive, send)
         return
     await send({"type": "http.response.start", "status": 200,
                 "headers": [(b"content-length", b"%d" % len(payload)), _JSON_TYPE]})
     await send({"type": "http.response.body", "body": payload})
-
-
-async def read_body(receive: Receive) -> bytes | None:
-    """The whole request body; ``None`` when the client disconnected first."""
-    message = await receive()
-    chunks: list[bytes] = []
-    while True:
-        if message["type"] == "http.disconnect":
-            return None
-        body = message.get("body", b"")
-        if not message.get("more_body", False):
-            return b"".join((*chunks, body)) if chunks else body
-        chunks.append(body)
-        message = await receive()

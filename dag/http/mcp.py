@@ -20,7 +20,8 @@ malformed) goes to the SDK.
 A tool failure (403, 404, 422, 503, a crash) is a result with ``isError`` true
 whose text and ``structuredContent`` are the REST error object: data the model
 can read, never a protocol error. A missing or unknown token is refused at the
-HTTP door with 401, as the MCP authorization rules ask.
+HTTP door with 401, as the MCP authorization rules ask, before the body is
+read; the body is then read within the edge's limits (413, 408) like REST's.
 """
 
 from __future__ import annotations
@@ -40,10 +41,16 @@ from starlette.types import Message, Receive, Scope, Send
 from groundwork.catalog.policy import ObjectType, Privilege, Securable
 from groundwork.dag.http.context import ServingContext
 from groundwork.dag.http.guard import Channel, bearer_token
-from groundwork.dag.http.invoke import invoke, read_body
+from groundwork.dag.http.invoke import invoke
+from groundwork.dag.http.limits import Edge
 from groundwork.dag.http.render import error_parts, render_error
 from groundwork.dag.http.tools import list_tools
-from groundwork.errors import GroundworkError
+from groundwork.errors import (
+    ClientDisconnected,
+    GroundworkError,
+    InvalidInput,
+    NotAuthenticated,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +97,14 @@ def tool_result(payload: bytes, *, is_error: bool) -> bytes:
 async def call_tool(context: ServingContext, name: str, arguments: Any, token: str | None,
                     trace_id: str | None = None) -> bytes:
     """Call endpoint ``name`` through the one invoke; a failure is a result, never raised."""
+    async def body() -> bytes:
+        try:
+            return orjson.dumps(arguments if arguments is not None else {})
+        except TypeError:  # an integer beyond 64 bits, which no input can hold
+            raise InvalidInput("arguments hold a value no input can hold",
+                               field="arguments") from None
+
     try:
-        body = orjson.dumps(arguments if arguments is not None else {})
         payload = await invoke(context, name=name, token=token, body=body, trace_id=trace_id,
                                channel=CHANNEL)
     except Exception as error:  # noqa: BLE001 - a tool failure is data for the model
@@ -130,10 +143,12 @@ class McpDoor:
 
     Args:
         context_of: Returns the serving context of the running process.
+        edge: The limits a request body is read within.
     """
 
-    def __init__(self, context_of: ContextOf) -> None:
+    def __init__(self, context_of: ContextOf, edge: Edge) -> None:
         self._context_of = context_of
+        self._edge = edge
         self.server = build_server(context_of, self._request_token)
         self.manager = StreamableHTTPSessionManager(app=self.server, stateless=True,
                                                     json_response=True)
@@ -150,24 +165,28 @@ class McpDoor:
             yield
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve one HTTP request to ``/mcp``."""
+        """Serve one HTTP request to ``/mcp``: token first, then the body, within the limits."""
         context = self._context_of()
         headers = _headers(scope)
         token = bearer_token(headers.get(b"authorization"))
+        trace_id = headers.get(b"x-request-id")
+        body = self._edge.body(scope, receive)
         try:
             context.access.authenticate(token)
-        except GroundworkError:
-            await self._refuse(context, token, headers.get(b"x-request-id"), scope, receive, send)
+            payload = await body.read()
+        except ClientDisconnected:
+            return
+        except GroundworkError as error:
+            refusal = None if isinstance(error, NotAuthenticated) else error
+            await self._refuse(context, token, trace_id, refusal, scope, receive,
+                               body.send_through(send))
             return
         if scope["method"] != "POST" or not _hot_headers(headers):
-            await self.manager.handle_request(scope, receive, send)
+            await self.manager.handle_request(scope, _replay(payload, receive), send)
             return
-        body = await read_body(receive)
-        if body is None:
-            return
-        answer = await self._answer_hot(context, body, token, headers.get(b"x-request-id"))
+        answer = await self._answer_hot(context, payload, token, trace_id)
         if answer is None:
-            await self.manager.handle_request(scope, _replay(body, receive), send)
+            await self.manager.handle_request(scope, _replay(payload, receive), send)
             return
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-length", b"%d" % len(answer)), *_JSON_HEADERS]})
@@ -201,12 +220,18 @@ class McpDoor:
                 + b"}")
 
     async def _refuse(self, context: ServingContext, token: str | None, trace_id: str | None,
-                      scope: Scope, receive: Receive, send: Send) -> None:
-        """Answer 401 through the guard, so the refusal is audited like every other."""
+                      refusal: GroundworkError | None, scope: Scope, receive: Receive,
+                      send: Send) -> None:
+        """Answer a refusal through the guard, so it is audited like every other.
+
+        ``refusal`` is the error to answer (a body too large or too slow);
+        ``None`` answers the guard's own (401).
+        """
         try:
             with context.guard.admit(channel=CHANNEL, token=token, privilege=Privilege.EXECUTE,
                                      securable=None, audit_as=DOOR, trace_id=trace_id):
-                pass
+                if refusal is not None:
+                    raise refusal
         except GroundworkError as error:
             await render_error(error)(scope, receive, send)
 

@@ -14,22 +14,16 @@ from groundwork.dag.http.context import ServingContext
 from groundwork.dag.http.guard import bearer_token
 from groundwork.dag.http.invoke import INVOKE_PREFIX, INVOKE_SUFFIX, invoke
 from groundwork.dag.http.readiness import Readiness
-from groundwork.dag.http.render import ErrorResponse
+from groundwork.dag.http.render import error_responses
 from groundwork.dag.runtime import CompiledEndpoint
 from groundwork.errors import StoreUnavailable
 from groundwork.features.spec import ViewSpec
 from groundwork.sync.base import OnlineStore
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse, "description": description}
-    for status, description in {
-        401: "Missing, malformed, unknown, expired or revoked token.",
-        403: "No grant of EXECUTE on this endpoint, or input outside the token's entities.",
-        404: "No such endpoint.",
-        422: "Invalid input; `details.fields` names each field.",
-        503: "An online store is unavailable.",
-    }.items()
-}
+_ERRORS = error_responses(401, 408, 413, 422, 503, **{
+    "403": "No grant of EXECUTE on this endpoint, or input outside the token's entities.",
+    "404": "No such endpoint."})
+_LISTING_ERRORS = error_responses(401)
 
 
 def _json(body: bytes, status: int = 200) -> Response:
@@ -44,7 +38,7 @@ def _context(request: Request) -> ServingContext:
 async def _invoke(request: Request, name: str) -> Response:
     body = await invoke(
         _context(request), name=name, token=bearer_token(request.headers.get("authorization")),
-        body=await request.body(), trace_id=request.headers.get("x-request-id"),
+        body=request.body, trace_id=request.headers.get("x-request-id"),
     )
     return _json(body)
 
@@ -90,7 +84,7 @@ def add_endpoint_routes(app: FastAPI, endpoints: dict[str, CompiledEndpoint]) ->
 router = APIRouter()
 
 
-@router.get("/v1/tools", tags=["tools"], responses=_ERRORS)
+@router.get("/v1/tools", tags=["tools"], responses=_LISTING_ERRORS)
 async def list_tools(request: Request) -> Response:
     """Endpoints the caller may execute, each with the JSON Schema of its inputs and outputs."""
     listed = tools.list_tools(
