@@ -85,6 +85,7 @@ class AccessChangeWatcher:
         self._seen: int | None = None
         self._failing = False
         self._task: asyncio.Task[None] | None = None
+        self._read_waiters: list[asyncio.Future[None]] = []
 
     @property
     def seen(self) -> int | None:
@@ -125,6 +126,12 @@ class AccessChangeWatcher:
             self._task = asyncio.get_running_loop().create_task(
                 self._run(), name="access-change-watcher")
 
+    def next_read(self) -> asyncio.Future[None]:
+        """A future the background task completes after its next read (good or failed)."""
+        waiter = asyncio.get_running_loop().create_future()
+        self._read_waiters.append(waiter)
+        return waiter
+
     async def stop(self) -> None:
         """Stop reading (waits for the background task to end)."""
         task, self._task = self._task, None
@@ -145,6 +152,10 @@ class AccessChangeWatcher:
                     self._failing = False
                     logger.warning("access version readable again")
                 self.observe(version, as_of)
+            waiters, self._read_waiters = self._read_waiters, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
             await asyncio.sleep(self._interval)
 
     def _note_failure(self, error: Exception) -> None:
