@@ -14,7 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from groundwork.catalog.definitions import EndpointRecord, FunctionRecord
 from groundwork.catalog.store.database import Database, flush_or_conflict
-from groundwork.catalog.store.models import EndpointRow, FeatureViewRow, FunctionRow, utc_now
+from groundwork.catalog.store.models import EndpointRow, FeatureViewRow, FunctionRow
 from groundwork.catalog.validation import require_name
 from groundwork.errors import EndpointNotFound, FeatureViewNotFound, FunctionNotFound
 from groundwork.features.spec import FeatureSpec, ValueType, ViewSpec
@@ -39,7 +39,7 @@ class DefinitionRepository:
             row.ttl_seconds = spec.ttl_seconds
             row.spec = view_spec_document(spec)
             row.description = spec.description
-            row.registered_at = utc_now()
+            row.registered_at = self._database.now()
             session.add(row)
             flush_or_conflict(session, f"feature view {spec.name!r} was registered concurrently")
 
@@ -69,7 +69,7 @@ class DefinitionRepository:
             row.module = function.module
             row.signature = {"parameters": dict(function.parameters), "returns": function.returns}
             row.description = function.description
-            row.registered_at = utc_now()
+            row.registered_at = self._database.now()
             session.add(row)
             flush_or_conflict(session, f"function {function.name!r} was registered concurrently")
 
@@ -107,7 +107,7 @@ class DefinitionRepository:
             row.output_schema = dict(endpoint.output_schema)
             row.feature_views = list(endpoint.feature_views)
             row.functions = list(endpoint.functions)
-            row.registered_at = utc_now()
+            row.registered_at = self._database.now()
             session.add(row)
             flush_or_conflict(session, f"endpoint {endpoint.name!r} was registered concurrently")
 

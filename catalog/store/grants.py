@@ -22,7 +22,7 @@ from groundwork.catalog.policy import (
 )
 from groundwork.catalog.store.database import Database, flush_or_conflict
 from groundwork.catalog.store.definitions import entity_keys
-from groundwork.catalog.store.models import GrantRow, utc_now
+from groundwork.catalog.store.models import GrantRow
 from groundwork.catalog.store.principals import principal_row
 from groundwork.catalog.validation import require_member
 from groundwork.errors import NotFound
@@ -82,7 +82,7 @@ class GrantRepository:
                     privilege=new.privilege,
                     object_type=new.object_type,
                     pattern=new.pattern,
-                    created_at=utc_now(),
+                    created_at=self._database.now(),
                     entity_filter=None if new.entity_filter is None else dict(new.entity_filter),
                 )
             )

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, tuple_
 
 from groundwork.catalog.lineage import LineageEdge, Node
 from groundwork.catalog.store.database import Database
-from groundwork.catalog.store.models import LineageEdgeRow, utc_now
+from groundwork.catalog.store.models import LineageEdgeRow
 from groundwork.errors import InvalidInput
 
 MAX_NAME_LENGTH = 500
@@ -53,7 +53,7 @@ class LineageRepository:
         sources = sorted({(edge.source.kind.value, edge.source.name) for edge in unique})
         if not sources:
             return 0
-        now = utc_now()
+        now = self._database.now()
         with self._database.transaction() as session:
             session.execute(
                 delete(LineageEdgeRow).where(

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from groundwork.catalog.policy import GranteeKind, PrincipalKind
 from groundwork.catalog.principals import GroupRecord, PrincipalRecord
 from groundwork.catalog.store.database import Database, flush_or_conflict
-from groundwork.catalog.store.models import GrantRow, GroupMembershipRow, PrincipalRow, utc_now
+from groundwork.catalog.store.models import GrantRow, GroupMembershipRow, PrincipalRow
 from groundwork.catalog.validation import require_member, require_name
 from groundwork.errors import NotFound
 
@@ -41,7 +41,8 @@ class PrincipalRepository:
         group_names = frozenset(require_name(group, "group") for group in groups)
         with self._database.access_transaction() as session:
             row = PrincipalRow(
-                name=name, kind=require_member(PrincipalKind, kind, "kind"), created_at=utc_now()
+                name=name, kind=require_member(PrincipalKind, kind, "kind"),
+                created_at=self._database.now(),
             )
             session.add(row)
             flush_or_conflict(session, f"principal {name!r} already exists", principal=name)
