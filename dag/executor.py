@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from groundwork.dag.errors import NodeFailed
-from groundwork.dag.graph import Node
+from groundwork.dag.graph import NOW, Node, NodeKind
 from groundwork.dag.plan import Plan
 from groundwork.errors import TRACE_ID, GroundworkError, StoreUnavailable
 from groundwork.features.spec import ViewSpec
@@ -39,6 +39,7 @@ from groundwork.sync.lookup import read_within, to_result
 logger = logging.getLogger(__name__)
 
 StoreResolver = Callable[[ViewSpec], OnlineStore]
+Clock = Callable[[], dt.datetime]
 NODE_FAILED_MESSAGE = "the node failed"
 """What a client reads of a function's own failure; the exception goes to the log."""
 
@@ -66,6 +67,7 @@ class _Read:
         store: The store serving the views of ``nodes``.
         nodes: Lookup nodes.
         features: Per node, the names of the features it returns.
+        as_of: Per node, the name of the node holding its records' ``event_ts`` ("" for none).
         timeout: Seconds the read may take: the longest timeout its nodes declare,
             else the store's ``read_timeout_seconds``; ``None`` for an embedded
             store, which reads inline without ever yielding to the event loop, so
@@ -75,6 +77,7 @@ class _Read:
     store: OnlineStore
     nodes: tuple[Node, ...]
     features: tuple[tuple[str, ...], ...]
+    as_of: tuple[str, ...]
     timeout: float | None
 
 
@@ -116,12 +119,17 @@ class Executor:
     Args:
         plan: The endpoint's plan.
         store_for: Returns the online store serving a view.
+        clock: Returns the moment a call is served (aware, UTC): expiry and ages are
+            judged at it, and a function's ``now`` parameter reads it.
     """
 
-    __slots__ = ("plan", "steps", "outputs")
+    __slots__ = ("plan", "steps", "outputs", "clock", "needs_now")
 
-    def __init__(self, plan: Plan, store_for: StoreResolver) -> None:
+    def __init__(self, plan: Plan, store_for: StoreResolver, clock: Clock | None = None) -> None:
         self.plan = plan
+        self.clock = clock
+        self.needs_now = any(node.kind is NodeKind.CONTEXT and node.name == NOW
+                             for node in plan.graph.nodes.values())
         self.outputs = tuple(plan.graph.spec.outputs)
         self.steps = tuple(
             _Step(functions=step.functions, reads=self._reads(step.lookups, store_for),
@@ -141,6 +149,7 @@ class Executor:
             _Read(
                 store=stores[key], nodes=tuple(nodes),
                 features=tuple(self.plan.features_of[node.name] for node in nodes),
+                as_of=tuple(self.plan.as_of_of.get(node.name, "") for node in nodes),
                 timeout=_read_timeout(stores[key], nodes),
             )
             for key, nodes in by_store.items()
@@ -156,7 +165,10 @@ class Executor:
             StoreUnavailable: a required lookup's store failed or timed out.
             NodeFailed: a required function raised.
         """
-        run = _Run(inputs)
+        now = dt.datetime.now(dt.UTC) if self.clock is None else self.clock()
+        run = _Run(inputs, now)
+        if self.needs_now:
+            run.values[NOW] = now
         for step in self.steps:
             if step.concurrent:
                 await run.run_concurrently(step.functions)
@@ -178,11 +190,11 @@ class _Run:
 
     __slots__ = ("values", "freshness", "errors", "now")
 
-    def __init__(self, inputs: Mapping[str, Any]) -> None:
+    def __init__(self, inputs: Mapping[str, Any], now: dt.datetime) -> None:
         self.values: dict[str, Any] = dict(inputs)
         self.freshness: list[dict[str, Any]] = []
         self.errors: dict[str, dict[str, str]] = {}
-        self.now = dt.datetime.now(dt.UTC)
+        self.now = now
 
     def fail(self, node: Node, error: Exception) -> None:
         """Record an optional node's failure (fixed message per code), or fail the call."""
@@ -253,38 +265,65 @@ class _Run:
             logger.warning("online store read failed [trace %s]: %s (%s; nodes %s; %s)",
                            TRACE_ID.get(), error.reason, type(read.store).__name__,
                            ", ".join(node.name for node in read.nodes), error.context)
-            for node, request in zip(read.nodes, requests, strict=True):
+            for node, request, as_of in zip(read.nodes, requests, read.as_of, strict=True):
                 self.fail(node, error)
-                self.assign(node, request, None)
+                self.assign(node, request, None, as_of)
             return
-        for node, request, batch in zip(read.nodes, requests, batches, strict=True):
-            self.assign(node, request, batch)
+        for node, request, batch, as_of in zip(read.nodes, requests, batches, read.as_of,
+                                               strict=True):
+            self.assign(node, request, batch, as_of)
 
     def assign(self, node: Node, request: ReadRequest,
-               batch: Sequence[StoredRecord | None] | None) -> None:
+               batch: Sequence[StoredRecord | None] | None, as_of: str = "") -> None:
         """Classify one lookup's records, note their freshness, bind its features."""
         assert node.view is not None
-        view_name, now, freshness = node.view.name, self.now, self.freshness
-        rows: list[dict[str, Any] | None] = []
-        for key, record in zip(request.keys, batch or (), strict=batch is not None):
-            result = to_result(key, record, now)
-            freshness.append({
-                "view": view_name, "key": key, "status": result.status.value,
+        view_name, now, ttl = node.view.name, self.now, node.view.ttl_seconds
+        results = [to_result(key, record, now, ttl)
+                   for key, record in zip(request.keys, batch or (), strict=batch is not None)]
+        if node.summarised:
+            self.freshness.append(_summary(view_name, results))
+        else:
+            self.freshness.extend({
+                "view": view_name, "key": result.key, "status": result.status.value,
                 "event_ts": result.event_ts, "age_seconds": result.age_seconds,
-            })
-            rows.append(result.values)
+            } for result in results)
         values = self.values
         if not node.multi:
-            row = rows[0] if rows else None
+            row = results[0].values if results else None
             for feature in request.features:
                 values[feature] = None if row is None else row[feature]
+            if as_of:
+                values[as_of] = results[0].event_ts if results else None
             return
+        rows = [result.values for result in results]
         for feature in request.features:
             values[feature] = (None if batch is None
                                else [None if row is None else row[feature] for row in rows])
+        if as_of:
+            values[as_of] = None if batch is None else [result.event_ts for result in results]
 
 
-async def execute(plan: Plan, inputs: Mapping[str, Any], store_for: StoreResolver) -> Execution:
+_STATUS_ORDER = ("MISSING", "EXPIRED", "PRESENT")
+
+
+def _summary(view: str, results: Sequence[Any]) -> dict[str, Any]:
+    """One freshness entry for a lookup of many keys: counts, worst status, oldest record."""
+    counts = {status: 0 for status in ("PRESENT", "MISSING", "EXPIRED")}
+    oldest = None
+    for result in results:
+        counts[result.status.value] += 1
+        if result.event_ts is not None and (oldest is None or result.event_ts < oldest.event_ts):
+            oldest = result
+    worst = next((status for status in _STATUS_ORDER if counts[status]), "PRESENT")
+    return {
+        "view": view, "key": None, "keys": len(results), "status": worst,
+        "event_ts": None if oldest is None else oldest.event_ts,
+        "age_seconds": None if oldest is None else oldest.age_seconds, "counts": counts,
+    }
+
+
+async def execute(plan: Plan, inputs: Mapping[str, Any], store_for: StoreResolver,
+                  clock: Clock | None = None) -> Execution:
     """Run one request through ``plan`` (binding it to its stores first).
 
     A server binds each endpoint's plan once (:class:`Executor`); this is the
@@ -299,4 +338,4 @@ async def execute(plan: Plan, inputs: Mapping[str, Any], store_for: StoreResolve
         StoreUnavailable: a required lookup's store failed or timed out.
         NodeFailed: a required function raised.
     """
-    return await Executor(plan, store_for)(inputs)
+    return await Executor(plan, store_for, clock)(inputs)

@@ -7,6 +7,7 @@ inputs, features or other functions (names are the edges).
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import typing
 from collections.abc import Callable, Mapping
@@ -38,7 +39,14 @@ class NodeKind(StrEnum):
     INPUT = "input"
     LOOKUP = "lookup"
     FEATURE = "feature"
+    AS_OF = "as_of"
     FUNCTION = "function"
+    CONTEXT = "context"
+
+
+NOW = "now"
+"""A function parameter of this name reads the moment the call is served (an aware UTC
+datetime, the executor's clock), unless the endpoint has a node of that name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +65,7 @@ class Node:
         optional: A failure yields a partial result instead of an error.
         timeout: Seconds allowed, if limited.
         description: Human description (input description or docstring summary).
+        summarised: For lookups: freshness is reported as one summary entry.
     """
 
     name: str
@@ -70,6 +79,7 @@ class Node:
     optional: bool = False
     timeout: float | None = None
     description: str = ""
+    summarised: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,13 +136,22 @@ class _Builder:
                                        f"{lookup.view!r}", endpoint=spec.name, view=lookup.view)
             self.add(Node(view.name, NodeKind.LOOKUP, None, (lookup.key,), view=view,
                           optional=view.name in spec.optional,
-                          timeout=spec.timeouts.get(view.name)), f"lookup of {view.name}")
+                          timeout=spec.timeouts.get(view.name),
+                          summarised=lookup.freshness == "summary"), f"lookup of {view.name}")
             for feature_name in lookup.features or view.feature_names:
                 feature = view.feature(feature_name)
                 self.add(Node(feature.name, NodeKind.FEATURE, None, (view.name,), view=view,
                               description=feature.description), f"feature of {view.name}")
+            if lookup.as_of:
+                self.add(Node(lookup.as_of, NodeKind.AS_OF, None, (view.name,), view=view,
+                              description=f"When each record of {view.name} was true."),
+                         f"as_of of {view.name}")
         for function in spec.functions:
             self.add(self.function_node(function), f"function {function.__module__}")
+        if NOW not in self.nodes and any(NOW in node.dependencies for node in self.nodes.values()
+                                         if node.kind is NodeKind.FUNCTION):
+            self.add(Node(NOW, NodeKind.CONTEXT, dt.datetime,
+                          description="The moment the call is served (UTC)."), "context")
 
     def function_node(self, function: Callable[..., Any]) -> Node:
         name = function.__name__
@@ -179,6 +198,8 @@ class _Builder:
                 self.nodes[name] = self.lookup_types(node)
             elif node.kind is NodeKind.FEATURE:
                 self.nodes[name] = self.feature_types(node)
+            elif node.kind is NodeKind.AS_OF:
+                self.nodes[name] = self.as_of_types(node)
             elif node.kind is NodeKind.FUNCTION:
                 self.nodes[name] = self.check_function(node)
         return order
@@ -199,6 +220,13 @@ class _Builder:
         lookup = self.nodes[node.view.name]
         value_type = optional(node.view.feature(node.name).dtype.python_type)
         node_type = list[value_type] if lookup.multi else value_type  # type: ignore[valid-type]
+        return _replace(node, type=node_type, multi=lookup.multi, round=lookup.round,
+                        optional=lookup.optional)
+
+    def as_of_types(self, node: Node) -> Node:
+        assert node.view is not None
+        lookup = self.nodes[node.view.name]
+        node_type = list[dt.datetime | None] if lookup.multi else dt.datetime | None
         return _replace(node, type=node_type, multi=lookup.multi, round=lookup.round,
                         optional=lookup.optional)
 

@@ -35,11 +35,13 @@ class Plan:
         graph: The validated DAG.
         rounds: Steps in order; the last one has no lookups.
         features_of: Lookup node name to the names of its feature nodes.
+        as_of_of: Lookup node name to the name of its ``as_of`` node, when it has one.
     """
 
     graph: EndpointGraph
     rounds: tuple[Round, ...]
     features_of: Mapping[str, tuple[str, ...]]
+    as_of_of: Mapping[str, str]
 
     @property
     def lookup_rounds(self) -> int:
@@ -65,4 +67,7 @@ def plan(graph: EndpointGraph) -> Plan:
         )
         for node in ordered if node.kind is NodeKind.LOOKUP
     }
-    return Plan(graph=graph, rounds=rounds, features_of=features_of)
+    as_of_of = {
+        child.dependencies[0]: child.name for child in ordered if child.kind is NodeKind.AS_OF
+    }
+    return Plan(graph=graph, rounds=rounds, features_of=features_of, as_of_of=as_of_of)

@@ -35,6 +35,11 @@ class CompiledEndpoint:
     output_schema: dict[str, Any]
 
     @property
+    def spec(self) -> EndpointSpec:
+        """The endpoint's definition."""
+        return self.plan.graph.spec
+
+    @property
     def views(self) -> tuple[str, ...]:
         """Names of the feature views the endpoint reads."""
         return tuple(self.plan.features_of)

@@ -17,16 +17,29 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, create_model
 
 from groundwork.dag.graph import EndpointGraph
+from groundwork.dag.spec import REQUIRED, EndpointSpec
+from groundwork.errors import GroundworkError
+
+Status = Literal["PRESENT", "MISSING", "EXPIRED"]
 
 
 class Freshness(BaseModel):
-    """Status and freshness of one entity's features as served."""
+    """Status and freshness of one entity's features as served.
+
+    A lookup of many keys may be summarised in one entry: ``key`` is null,
+    ``keys`` counts the keys read, ``counts`` gives the number per status,
+    ``status`` is the worst of them (MISSING, then EXPIRED) and ``event_ts`` and
+    ``age_seconds`` are those of the oldest record.
+    """
 
     view: str = Field(description="Feature view the values come from.")
-    key: int | str = Field(description="Entity key.")
-    status: Literal["PRESENT", "MISSING", "EXPIRED"]
+    key: int | str | None = Field(description="Entity key; null in a summary entry.")
+    status: Status
     event_ts: dt.datetime | None = Field(description="When the values were true.")
     age_seconds: float | None = Field(description="Seconds since event_ts at serving time.")
+    keys: int | None = Field(default=None, description="Summary entry: keys read.")
+    counts: dict[Status, int] | None = Field(
+        default=None, description="Summary entry: keys read per status.")
 
 
 class NodeError(BaseModel):
@@ -201,6 +214,7 @@ def endpoint_schemas(graph: EndpointGraph) -> EndpointSchemas:
     request_fields: dict[str, Any] = {
         item.name: (strict(item.type),
                     Field(description=item.description,
+                          **({} if item.default is REQUIRED else {"default": item.default}),
                           **input_constraints(item.type, item.constraints)))
         for item in spec.inputs
     }
@@ -222,3 +236,21 @@ def endpoint_schemas(graph: EndpointGraph) -> EndpointSchemas:
         trace_id=(str, Field(description="Identifier of this call in the audit log.")),
     )
     return EndpointSchemas(request=request, response=response)
+
+
+def refusal(spec: EndpointSpec, error: ValidationError) -> GroundworkError | None:
+    """The domain error an input of ``spec`` declares for one of ``error``'s failures.
+
+    An input may answer a broken rule in the platform's words (``nights`` over
+    the limit is ``stay_too_long``, with the limit); the first failure of such
+    an input decides. ``None`` when no failing input declares one.
+    """
+    refusals = {item.name: item.refusals for item in spec.inputs if item.refusals}
+    if not refusals:
+        return None
+    for item in error.errors(include_url=False, include_context=False):
+        location = item["loc"]
+        declared = refusals.get(str(location[0])) if len(location) == 1 else None
+        if declared and item["type"] in declared:
+            return declared[item["type"]](item.get("input"))
+    return None

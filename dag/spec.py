@@ -4,7 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from enum import Enum
+from typing import Any, Literal
+
+from groundwork.errors import GroundworkError
+
+
+class _Required(Enum):
+    REQUIRED = "required"
+
+
+REQUIRED = _Required.REQUIRED
+"""The default of an input the caller must send."""
+
+Refusal = Callable[[Any], GroundworkError]
+"""Builds the error that answers an invalid value of an input (given the value sent)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,12 +30,20 @@ class Input:
         type: Python type the value is validated into.
         description: Shown in the JSON Schema and tool description.
         constraints: Extra pydantic ``Field`` constraints, e.g. ``{"ge": 1}``.
+        default: The value of an input the caller leaves out; :data:`REQUIRED`
+            (the default) when the caller must send it.
+        refusals: Pydantic error type (``"less_than_equal"``) to the domain error
+            that answers it, so a caller learns the rule it broke in the
+            platform's words (``stay_too_long``, with the limit) instead of a
+            generic ``invalid_input``.
     """
 
     name: str
     type: Any
     description: str = ""
     constraints: Mapping[str, Any] = field(default_factory=dict)
+    default: Any = REQUIRED
+    refusals: Mapping[str, Refusal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +58,21 @@ class Lookup:
         view: Feature view name.
         key: Name of the node holding the entity key or keys.
         features: Features to read; empty means all of the view's features.
+        as_of: Name of a node to hold each record's ``event_ts`` (``None`` for a
+            MISSING record, set for an EXPIRED one, whose features read ``None``),
+            so functions can tell missing from expired data and report its age;
+            empty for none.
+        freshness: ``"each"``: one freshness entry per key read; ``"summary"``:
+            one entry for the whole lookup (key count, status counts, the oldest
+            record), for a lookup of many keys whose per-key detail a caller (a
+            model reading a tool result) does not need.
     """
 
     view: str
     key: str
     features: tuple[str, ...] = ()
+    as_of: str = ""
+    freshness: Literal["each", "summary"] = "each"
 
 
 @dataclass(frozen=True, slots=True)

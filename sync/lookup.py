@@ -8,7 +8,9 @@ a later read, on fresh connections, succeeds once the store is back.
 
 Expiry is decided here, once for every store: a record whose ``expires_at``
 has passed is returned as ``EXPIRED`` without values, whether or not the store
-has deleted it yet.
+has deleted it yet; so is one whose ``event_ts`` plus the view's current TTL
+has passed, even when the stored ``expires_at`` says later (the TTL was
+shortened after the record was synced): the definition decides, not the copy.
 """
 
 from __future__ import annotations
@@ -42,12 +44,22 @@ class LookupResult(NamedTuple):
     age_seconds: float | None
 
 
-def to_result(key: EntityKey, record: StoredRecord | None, now: dt.datetime) -> LookupResult:
-    """Classify one stored record at time ``now``."""
+def to_result(key: EntityKey, record: StoredRecord | None, now: dt.datetime,
+              ttl_seconds: float | None = None) -> LookupResult:
+    """Classify one stored record at time ``now``.
+
+    Args:
+        key: The entity key read.
+        record: What the store returned (``None``: nothing).
+        now: The moment expiry and age are judged at.
+        ttl_seconds: The view's current time to live; ``None`` for none.
+    """
     if record is None:
         return LookupResult(key, RecordStatus.MISSING, None, None, None)
     age = (now - record.event_ts).total_seconds()
-    if record.expires_at is not None and record.expires_at <= now:
+    if (record.expires_at is not None and record.expires_at <= now) or (
+        ttl_seconds and age >= ttl_seconds
+    ):
         return LookupResult(key, RecordStatus.EXPIRED, None, record.event_ts, age)
     return LookupResult(key, RecordStatus.PRESENT, record.values, record.event_ts, age)
 
@@ -90,6 +102,7 @@ async def lookup_many(
     moment = now or dt.datetime.now(dt.UTC)
     batches = await read_within(store, requests, timeout)
     return [
-        [to_result(key, record, moment) for key, record in zip(request.keys, batch, strict=True)]
+        [to_result(key, record, moment, request.view.ttl_seconds)
+         for key, record in zip(request.keys, batch, strict=True)]
         for request, batch in zip(requests, batches, strict=True)
     ]

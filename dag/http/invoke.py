@@ -14,6 +14,7 @@ cost more than the call itself. Both render errors with
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 
 import orjson
 from pydantic import ValidationError
@@ -24,13 +25,24 @@ from groundwork.dag.http.context import ServingContext
 from groundwork.dag.http.guard import Channel, bearer_token
 from groundwork.dag.http.limits import CONNECTION_CLOSE, Edge, RequestBody
 from groundwork.dag.http.render import invalid_input, render_error
-from groundwork.dag.schemas import validated
+from groundwork.dag.schemas import refusal, validated
 from groundwork.errors import ClientDisconnected, EndpointNotFound
 
 INVOKE_PREFIX = "/v1/endpoints/"
 INVOKE_SUFFIX = "/invoke"
 _JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
 _JSON_TYPE = (b"content-type", b"application/json")
+
+
+def json_default(value: object) -> object:
+    """What orjson cannot write itself: a ``Decimal`` amount is written as a JSON number.
+
+    Amounts are quantized (to the cent) before they get here, so the float's
+    shortest representation is the decimal's own digits (``96.68``).
+    """
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 BodySource = Callable[[], Awaitable[bytes]]
 """Reads the request body when called (after the guard admitted the call)."""
@@ -66,13 +78,13 @@ async def invoke(
         try:
             inputs = validated(endpoint.schemas.request, payload or b"{}")
         except ValidationError as error:
-            raise invalid_input(error) from None
+            raise refusal(endpoint.spec, error) or invalid_input(error) from None
         admission.check_entities(inputs)
         execution = await context.executor(endpoint)(inputs)
         return orjson.dumps(
             {"endpoint": name, "outputs": execution.outputs, "freshness": execution.freshness,
              "errors": execution.errors, "trace_id": admission.trace_id},
-            option=_JSON_OPTIONS,
+            default=json_default, option=_JSON_OPTIONS,
         )
 
 

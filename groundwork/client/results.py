@@ -30,19 +30,28 @@ class FreshnessStatus(StrEnum):
 class Freshness:
     """Status and freshness of one entity's features, as served.
 
+    A lookup of many keys may be served as one summary entry: ``key`` is
+    ``None``, ``keys`` counts the keys read, ``counts`` holds the number per
+    status, ``status`` is the worst of them and ``event_ts`` / ``age_seconds``
+    are those of the oldest record.
+
     Attributes:
         view: Feature view the values come from, e.g. ``hotel_prices``.
-        key: Entity key, e.g. a hotel id.
+        key: Entity key, e.g. a hotel id; ``None`` in a summary entry.
         status: PRESENT, MISSING or EXPIRED.
         event_ts: When the values were true; ``None`` unless PRESENT or EXPIRED.
         age_seconds: Seconds between ``event_ts`` and the moment of serving.
+        keys: Summary entry: how many keys were read.
+        counts: Summary entry: keys read per status.
     """
 
     view: str
-    key: int | str
+    key: int | str | None
     status: FreshnessStatus
     event_ts: dt.datetime | None
     age_seconds: float | None
+    keys: int | None = None
+    counts: Mapping[str, int] | None = None
 
     @classmethod
     def from_json(cls, payload: Mapping[str, Any]) -> Freshness:
@@ -55,6 +64,8 @@ class Freshness:
             status=FreshnessStatus(payload["status"]),
             event_ts=None if event_ts is None else dt.datetime.fromisoformat(event_ts),
             age_seconds=None if age is None else float(age),
+            keys=payload.get("keys"),
+            counts=payload.get("counts"),
         )
 
     @property
