@@ -179,3 +179,60 @@ async def test_a_hung_store_fails_at_its_read_timeout_and_logs_under_the_trace_i
     logged = [record.getMessage() for record in caplog.records if record.name.endswith("executor")]
     assert logged and all("4bf92f3577b34da6a3ce929d0e0e4736" in line and "HungStore" in line
                           for line in logged)
+
+
+def friends_seen(people_as_of: list[dt.datetime | None],
+                 nickname_of_friend: list[str | None]) -> list[str]:
+    """Each friend's record: missing, expired or present."""
+    return ["missing" if moment is None else "expired" if name is None else "present"
+            for moment, name in zip(people_as_of, nickname_of_friend, strict=True)]
+
+
+def today(now: dt.datetime) -> str:
+    """The day the call is served."""
+    return now.date().isoformat()
+
+
+async def test_as_of_tells_missing_from_expired_and_summary_counts_statuses(
+    store: CountingStore,
+) -> None:
+    spec = EndpointSpec(
+        "e", "d", (Input("user_id", int),),
+        (Lookup("users", "user_id", as_of="user_as_of"),
+         Lookup("people", "friends", ("nickname_of_friend",), as_of="people_as_of",
+                freshness="summary")),
+        (friends_seen,), ("friends_seen", "user_as_of"))
+    result = await run(spec, store, user_id=1)
+    assert result.outputs["friends_seen"] == ["present", "missing", "expired"]
+    assert isinstance(result.outputs["user_as_of"], dt.datetime)
+    (summary,) = [entry for entry in result.freshness if entry["view"] == "people"]
+    assert summary["key"] is None and summary["keys"] == 3
+    assert summary["counts"] == {"PRESENT": 1, "MISSING": 1, "EXPIRED": 1}
+    assert summary["status"] == "MISSING"
+    assert summary["age_seconds"] >= 3600  # the oldest record: friend 12, an hour old
+
+
+async def test_now_reads_the_executors_clock(store: CountingStore) -> None:
+    spec = EndpointSpec("e", "d", (Input("user_id", int),), (Lookup("users", "user_id"),),
+                        (today,), ("today", "budget"))
+    moment = dt.datetime(2031, 5, 6, 7, tzinfo=dt.UTC)
+    result = await execute(plan(build_graph(spec, ALL_VIEWS)), {"user_id": 1},
+                           lambda view: store, clock=lambda: moment)
+    assert result.outputs["today"] == "2031-05-06"
+    # judged at the injected moment, user 1's record (valid for an hour) has long expired
+    assert result.outputs["budget"] is None
+    assert result.freshness[0]["status"] == "EXPIRED"
+
+
+async def test_a_shortened_ttl_expires_records_the_store_still_calls_fresh(
+    store: CountingStore,
+) -> None:
+    # user 1 was synced 30 minutes ago with an hour to live; the view now keeps 10 minutes
+    shortened = {**ALL_VIEWS, "users": replace(USERS, ttl_seconds=600)}
+    spec = EndpointSpec("e", "d", (Input("user_id", int),), (Lookup("users", "user_id"),),
+                        (), ("budget",))
+    result = await execute(plan(build_graph(spec, shortened)), {"user_id": 1},
+                           lambda view: store)
+    assert result.outputs["budget"] is None
+    assert result.freshness[0]["status"] == "EXPIRED"
+    assert (await run(spec, store, user_id=1)).outputs["budget"] == 120.0
