@@ -19,6 +19,8 @@ from datetime import timedelta
 from feast import Entity, FeatureService, FeatureView, Field, FileSource, ValueType
 from feast.types import Array, Float64, Int64, String, UnixTimestamp
 
+from groundwork.features.spec import CITY_DIRECTORY_KEY
+
 FEATURE_TABLES_PATH = "../.state/feature_tables"
 EVENT_TIMESTAMP = "event_ts"
 VALUE_TYPE_TAG = "groundwork.value_type"
@@ -52,6 +54,12 @@ city = Entity(
     join_keys=["city"],
     value_type=ValueType.STRING,
     description="A destination city, by name (e.g. Lisbon).",
+)
+directory = Entity(
+    name="directory",
+    join_keys=["directory"],
+    value_type=ValueType.STRING,
+    description="A directory of known entities, by kind.",
 )
 
 user_profile = FeatureView(
@@ -130,19 +138,37 @@ city_top_hotels = FeatureView(
         Field(name="city", dtype=String),
         Field(name="top_hotel_ids", dtype=Array(Int64),
               description="The city's 25 best hotels (rating and popularity), best first."),
+        Field(name="city_hotel_ids", dtype=Array(Int64),
+              description="Every hotel of the city, ascending hotel_id."),
         Field(name="city_hotel_count", dtype=Int64, description="Hotels in the city."),
         Field(name="city_median_price", dtype=Float64,
               description="Median typical nightly price of the city's hotels, in EUR."),
     ],
     source=feature_table_source("city_top_hotels"),
-    description="A city's best hotels and price level.",
+    description="A city's hotels, best hotels and price level.",
+)
+
+city_directory = FeatureView(
+    name="city_directory",
+    entities=[directory],
+    ttl=timedelta(days=7),
+    schema=[
+        Field(name="directory", dtype=String),
+        Field(name="city_names", dtype=Array(String),
+              description="Every destination city's display name, sorted."),
+        Field(name="city_count", dtype=Int64, description="Destination cities known."),
+    ],
+    source=feature_table_source("city_directory"),
+    description=f"Every destination city, under the single key {CITY_DIRECTORY_KEY!r}.",
 )
 
 travel_planner = FeatureService(
     name="travel_planner",
-    features=[user_profile, hotel_stats, hotel_prices, city_top_hotels],
+    features=[user_profile, hotel_stats, hotel_prices, city_top_hotels, city_directory],
     description="Every feature the travel-planner agent reads.",
 )
 
-FEATURE_VIEWS: tuple[FeatureView, ...] = (user_profile, hotel_stats, hotel_prices, city_top_hotels)
+FEATURE_VIEWS: tuple[FeatureView, ...] = (
+    user_profile, hotel_stats, hotel_prices, city_top_hotels, city_directory
+)
 """The views in the order the platform lists them."""

@@ -16,6 +16,9 @@ from typing import Any
 
 from groundwork.errors import DefinitionError
 
+CITY_DIRECTORY_KEY = "cities"
+"""The one ``directory`` key of the ``city_directory`` view: the list of every city."""
+
 
 class ValueType(StrEnum):
     """Value types a feature may hold; every store preserves them exactly."""

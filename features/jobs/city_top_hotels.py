@@ -1,4 +1,4 @@
-"""Spark job of the ``city_top_hotels`` view: a city's best hotels, best first.
+"""Spark job of the ``city_top_hotels`` view: a city's hotels, and its best hotels first.
 
 A hotel's score is its Bayesian-average rating, which pulls hotels with few
 ratings towards the mean of all ratings, plus a small bonus for recent demand:
@@ -6,7 +6,8 @@ ratings towards the mean of all ratings, plus a small bonus for recent demand:
     score = (PRIOR_WEIGHT * mean_rating + rating_sum) / (PRIOR_WEIGHT + rating_count)
             + POPULARITY_WEIGHT * ln(1 + bookings_90d)
 
-Ties go to the lower ``hotel_id``.
+Ties go to the lower ``hotel_id``. Beside the best hotels, every hotel of the
+city is listed, in ascending ``hotel_id``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ TOP_HOTELS = 25
 PRIOR_WEIGHT = 20.0
 POPULARITY_WEIGHT = 0.05
 NEUTRAL_RATING = 3.0  # prior when no rating at all is known
-COLUMNS = ("city", "top_hotel_ids", "city_hotel_count", "city_median_price", "event_ts")
+COLUMNS = (
+    "city", "top_hotel_ids", "city_hotel_ids", "city_hotel_count", "city_median_price", "event_ts"
+)
 
 
 def build(spark: SparkSession, raw_dir: str, as_of: dt.datetime) -> DataFrame:
@@ -41,8 +44,8 @@ def build(spark: SparkSession, raw_dir: str, as_of: dt.datetime) -> DataFrame:
         as_of: Instant of the newest snapshot.
 
     Returns:
-        One row per city and per snapshot; a city without hotels has an empty
-        list, a count of 0 and a null median price.
+        One row per city and per snapshot; a city without hotels has empty
+        lists, a count of 0 and a null median price.
     """
     cities = raw_dataset(spark, raw_dir, "cities")
     hotels = raw_dataset(spark, raw_dir, "hotels")
@@ -56,7 +59,7 @@ def build(spark: SparkSession, raw_dir: str, as_of: dt.datetime) -> DataFrame:
 def rankings_at(
     cities: DataFrame, hotels: DataFrame, bookings: DataFrame, moment: dt.datetime
 ) -> DataFrame:
-    """Every city's top hotels, hotel count and median base price at ``moment``."""
+    """Every city's top hotels, all hotels, hotel count and median base price at ``moment``."""
     ranked = functions.sort_array(
         functions.collect_list(
             functions.struct(functions.negative("score").alias("rank"), "hotel_id")
@@ -67,17 +70,18 @@ def rankings_at(
         .groupBy("city")
         .agg(
             functions.slice(ranked, 1, TOP_HOTELS).alias("top"),
+            functions.sort_array(functions.collect_list("hotel_id")).alias("all_hotel_ids"),
             functions.count("*").alias("city_hotel_count"),
             functions.round(functions.percentile("base_price", 0.5), 2).alias(
                 "city_median_price"
             ),
         )
     )
+    no_hotels = functions.array().cast("array<bigint>")
     rankings = cities.join(per_city, "city", "left").select(
         "city",
-        functions.coalesce("top.hotel_id", functions.array().cast("array<bigint>")).alias(
-            "top_hotel_ids"
-        ),
+        functions.coalesce("top.hotel_id", no_hotels).alias("top_hotel_ids"),
+        functions.coalesce("all_hotel_ids", no_hotels).alias("city_hotel_ids"),
         functions.coalesce("city_hotel_count", functions.lit(0)).alias("city_hotel_count"),
         functions.col("city_median_price").cast("double").alias("city_median_price"),
     )

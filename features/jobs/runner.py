@@ -10,7 +10,13 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 
 from groundwork.errors import FeatureViewNotFound
-from groundwork.features.jobs import city_top_hotels, hotel_prices, hotel_stats, user_profile
+from groundwork.features.jobs import (
+    city_directory,
+    city_top_hotels,
+    hotel_prices,
+    hotel_stats,
+    user_profile,
+)
 from groundwork.features.spec import table_location
 
 Job = Callable[[SparkSession, str, dt.datetime], DataFrame]
@@ -20,6 +26,7 @@ JOBS: dict[str, Job] = {
     "hotel_stats": hotel_stats.build,
     "hotel_prices": hotel_prices.build,
     "city_top_hotels": city_top_hotels.build,
+    "city_directory": city_directory.build,
 }
 
 SOURCES: dict[str, tuple[str, ...]] = {
@@ -27,6 +34,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "hotel_stats": ("hotels", "bookings"),
     "hotel_prices": ("prices",),
     "city_top_hotels": ("cities", "hotels", "bookings"),
+    "city_directory": ("cities",),
 }
 """Raw datasets (``<raw_dir>/<name>.parquet``) each view's job reads."""
 
@@ -47,7 +55,7 @@ def run_jobs(
         raw_dir: Directory or URI of the raw datasets.
         feature_tables_dir: Directory or URI the feature tables go to.
         as_of: Instant of the newest snapshot of every view.
-        views: Names of the views to compute; all four when ``None``.
+        views: Names of the views to compute; every view of ``JOBS`` when ``None``.
         progress: Called with one human-readable line per view written.
 
     Returns:

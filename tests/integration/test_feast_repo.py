@@ -23,6 +23,7 @@ import pytest
 from feast import FeatureStore
 
 from groundwork.features import definitions
+from groundwork.features.spec import CITY_DIRECTORY_KEY
 from tests.support.travel_data import TravelData
 
 pytestmark = [
@@ -34,7 +35,7 @@ pytestmark = [
 FEATURES_DIR = Path(definitions.__file__).parent
 FEAST = Path(sys.executable).parent / "feast"
 KEYS = {"user_profile": "user_id", "hotel_stats": "hotel_id", "hotel_prices": "hotel_id",
-        "city_top_hotels": "city"}
+        "city_top_hotels": "city", "city_directory": "directory"}
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +55,8 @@ def repo(travel_data: TravelData, tmp_path_factory: pytest.TempPathFactory) -> P
 def test_apply_registers_every_object(repo: Path) -> None:
     store = FeatureStore(repo_path=str(repo))
     assert {view.name for view in store.list_feature_views()} == set(KEYS)
-    assert {entity.name for entity in store.list_entities()} == {"user", "hotel", "city"}
+    entities = {entity.name for entity in store.list_entities()}
+    assert entities == {"user", "hotel", "city", "directory"}
     service = store.get_feature_service("travel_planner")
     assert [projection.name for projection in service.feature_view_projections] == list(KEYS)
     assert (repo.parent / ".state" / "feast" / "registry.db").is_file()
@@ -110,7 +112,8 @@ def test_historical_features_are_point_in_time_correct(
     after = pd.Timestamp(travel_data.as_of + dt.timedelta(hours=1))
     entity_df = pd.DataFrame(
         [
-            {"user_id": user, "hotel_id": hotel, "city": city, "event_timestamp": moment}
+            {"user_id": user, "hotel_id": hotel, "city": city,
+             "directory": CITY_DIRECTORY_KEY, "event_timestamp": moment}
             for moment in (between, after)
             for user, hotel, city in zip(users, hotels, cities, strict=True)
         ]
@@ -128,4 +131,4 @@ def test_historical_features_are_point_in_time_correct(
             for name in tables[view].columns.drop([key, "event_ts"]):
                 assert same(row[name], expected[name]), (view, row[key], row.event_timestamp, name)
                 checked += 1
-    assert checked == len(entity_df) * features_per_row == 4 * 22
+    assert checked == len(entity_df) * features_per_row == 4 * 25

@@ -14,8 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import SparkSession
 
-from groundwork.features.jobs import city_top_hotels, hotel_stats, user_profile
+from groundwork.features.jobs import city_directory, city_top_hotels, hotel_stats, user_profile
 from groundwork.features.jobs.city_top_hotels import POPULARITY_WEIGHT, PRIOR_WEIGHT, TOP_HOTELS
+from groundwork.features.spec import CITY_DIRECTORY_KEY
 from tests.support.travel_data import TravelData
 
 pytestmark = pytest.mark.spark
@@ -51,6 +52,7 @@ def test_row_counts_and_two_snapshots(travel_data: TravelData) -> None:
         "hotel_stats": 2 * hotels,
         "hotel_prices": 2 * hotels,
         "city_top_hotels": 2 * 40,
+        "city_directory": 2,
     }
     as_of = travel_data.as_of
     expected = {
@@ -58,6 +60,7 @@ def test_row_counts_and_two_snapshots(travel_data: TravelData) -> None:
         "hotel_stats": {as_of - WEEK, as_of},
         "hotel_prices": {as_of - dt.timedelta(days=1), as_of},
         "city_top_hotels": {as_of - WEEK, as_of},
+        "city_directory": {as_of - WEEK, as_of},
     }
     for view, instants in expected.items():
         table = feature_table(travel_data, view)
@@ -78,7 +81,12 @@ def test_schemas(travel_data: TravelData) -> None:
         ],
         "city_top_hotels": [
             ("city", pa.string()), ("top_hotel_ids", pa.list_(pa.int64())),
-            ("city_hotel_count", pa.int64()), ("city_median_price", pa.float64()),
+            ("city_hotel_ids", pa.list_(pa.int64())), ("city_hotel_count", pa.int64()),
+            ("city_median_price", pa.float64()),
+        ],
+        "city_directory": [
+            ("directory", pa.string()), ("city_names", pa.list_(pa.string())),
+            ("city_count", pa.int64()),
         ],
     }
     for view, columns in expected.items():
@@ -162,6 +170,7 @@ def expected_rankings(data: TravelData, at: dt.datetime) -> pd.DataFrame:
     ranked = per_hotel.reset_index().sort_values(["score", "hotel_id"], ascending=[False, True])
     return ranked.groupby("city").agg(
         top_hotel_ids=("hotel_id", lambda ids: list(ids)[:TOP_HOTELS]),
+        city_hotel_ids=("hotel_id", sorted),
         city_hotel_count=("hotel_id", "size"),
         city_median_price=("base_price", "median"),
     )
@@ -176,14 +185,62 @@ def test_city_top_hotels_match_pandas(travel_data: TravelData) -> None:
         assert computed.city_hotel_count.max() > TOP_HOTELS
         for city, row in computed.iterrows():
             if city not in expected.index:
-                assert (list(row.top_hotel_ids), row.city_hotel_count) == ([], 0)
+                assert (list(row.top_hotel_ids), list(row.city_hotel_ids)) == ([], [])
+                assert row.city_hotel_count == 0
                 continue
             assert list(row.top_hotel_ids) == expected.top_hotel_ids[city], city
             assert row.city_hotel_count == expected.city_hotel_count[city]
+            assert list(row.city_hotel_ids) == expected.city_hotel_ids[city], city
             # rounded to cents by Spark (half up), so within half a cent of the exact median
             assert row.city_median_price == pytest.approx(
                 expected.city_median_price[city], abs=0.0051
             )
+
+
+def test_city_hotel_ids_list_every_raw_hotel_of_the_city(travel_data: TravelData) -> None:
+    table = feature_table(travel_data, "city_top_hotels")
+    hotels = raw(travel_data, "hotels")
+    cities = raw(travel_data, "cities").city
+    per_city = {name: sorted(group.hotel_id) for name, group in hotels.groupby("city")}
+    assert any(len(ids) > TOP_HOTELS for ids in per_city.values())
+    for at in (travel_data.as_of - WEEK, travel_data.as_of):
+        computed = snapshot(table, at, "city")
+        assert sorted(computed.index) == sorted(cities)
+        listed = {city: list(row.city_hotel_ids) for city, row in computed.iterrows()}
+        assert listed == {city: per_city.get(city, []) for city in cities}
+        assert sum(len(ids) for ids in listed.values()) == len(hotels)
+        for city, row in computed.iterrows():
+            assert set(row.top_hotel_ids) <= set(row.city_hotel_ids), city
+            assert row.city_hotel_count == len(row.city_hotel_ids), city
+
+
+def test_city_directory_lists_every_raw_city(travel_data: TravelData) -> None:
+    table = feature_table(travel_data, "city_directory")
+    names = sorted(raw(travel_data, "cities").city)
+    assert len(names) == 40 and "Lisbon" in names
+    for at in (travel_data.as_of - WEEK, travel_data.as_of):
+        computed = snapshot(table, at, "directory")
+        assert list(computed.index) == [CITY_DIRECTORY_KEY]
+        row = computed.loc[CITY_DIRECTORY_KEY]
+        assert list(row.city_names) == names
+        assert row.city_count == len(names)
+
+
+def test_city_directory_sorts_and_deduplicates_names(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    raw_dir = tmp_path / "raw"
+    raw_dir.mkdir()
+    given = ["Zürich", "Athens", "Zurich", "Århus", "Athens", "Bern", None]
+    pq.write_table(pa.table({"city": pa.array(given, pa.string())}), raw_dir / "cities.parquet")
+    as_of = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    rows = city_directory.build(spark, str(raw_dir), as_of).toArrow().to_pandas()
+    assert sorted(rows.event_ts) == [pd.Timestamp(as_of - WEEK), pd.Timestamp(as_of)]
+    expected = sorted({name for name in given if name is not None})
+    for _, row in rows.iterrows():
+        assert row.directory == CITY_DIRECTORY_KEY
+        assert list(row.city_names) == expected == ["Athens", "Bern", "Zurich", "Zürich", "Århus"]
+        assert row.city_count == 5
 
 
 def truncated_copy(data: TravelData, target: Path, before: dt.datetime) -> Path:

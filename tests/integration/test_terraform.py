@@ -42,7 +42,7 @@ MIRROR = Path(os.environ.get("TERRAFORM_PROVIDER_MIRROR", "/opt/tf-plugins"))
 REGISTRY = "registry.terraform.io"
 TABLE_PREFIX = "groundwork_tf"
 SYNCED_VIEWS = ("hotel_prices", "city_top_hotels")
-"""Views synced after the apply: an integer and a string entity key (all four cost ~10 s more)."""
+"""Views synced after the apply: an integer and a string entity key (all cost ~10 s more)."""
 EMULATOR_OVERRIDE = """\
 # dynalite implements neither UpdateTimeToLive nor UpdateContinuousBackups.
 resource "aws_dynamodb_table" "feature_view" {

@@ -22,6 +22,7 @@ from groundwork.catalog.policy import PrincipalKind
 from groundwork.catalog.store import Catalog
 from groundwork.demo import server_process
 from groundwork.features.registry import load_view_specs
+from groundwork.features.spec import CITY_DIRECTORY_KEY
 from groundwork.net import free_port
 from groundwork.settings import Settings
 from groundwork.sync.base import OnlineRow, OnlineStore
@@ -39,7 +40,7 @@ def prices(base: float) -> list[float]:
 
 async def seed_store(settings: Settings, now: dt.datetime, prices_from: dt.date,
                      into: OnlineStore | None = None) -> None:
-    """Write two users, Lisbon's three hotels and their prices into a store.
+    """Write two users, Lisbon's three hotels and their prices, and the city directory.
 
     Args:
         settings: The state (its embedded store is the default target).
@@ -66,7 +67,11 @@ async def seed_store(settings: Settings, now: dt.datetime, prices_from: dt.date,
              "last_booking_at": None},
     }, 2 * HOUR), now)
     await store.write(views["city_top_hotels"], rows("city_top_hotels", {
-        "Lisbon": {"top_hotel_ids": [1, 2, 3], "city_hotel_count": 3, "city_median_price": 120.0},
+        "Lisbon": {"top_hotel_ids": [1, 2, 3], "city_hotel_ids": [1, 2, 3],
+                   "city_hotel_count": 3, "city_median_price": 120.0},
+    }, HOUR), now)
+    await store.write(views["city_directory"], rows("city_directory", {
+        CITY_DIRECTORY_KEY: {"city_names": ["Lisbon"], "city_count": 1},
     }, HOUR), now)
     hotel = {"hotel_city": "Lisbon", "hotel_review_count": 10, "hotel_latitude": 38.7,
              "hotel_longitude": -9.1, "bookings_90d": 5}

@@ -38,7 +38,7 @@ class TravelData:
 
 @pytest.fixture(scope="session")
 def travel_data(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> TravelData:
-    """Sample data at a small scale and its four feature tables, built once per run."""
+    """Sample data at a small scale and its feature tables (one per view), built once per run."""
     state_dir = tmp_path_factory.mktemp("state")
     raw_dir, feature_tables_dir = state_dir / "raw", state_dir / "feature_tables"
     generate(raw_dir, as_of=AS_OF, scale=SCALE)

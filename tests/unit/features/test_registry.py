@@ -46,8 +46,13 @@ EXPECTED_TYPES = {
     },
     "city_top_hotels": {
         "top_hotel_ids": ValueType.INT_LIST,
+        "city_hotel_ids": ValueType.INT_LIST,
         "city_hotel_count": ValueType.INT,
         "city_median_price": ValueType.FLOAT,
+    },
+    "city_directory": {
+        "city_names": ValueType.STRING_LIST,
+        "city_count": ValueType.INT,
     },
 }
 EXPECTED_ENTITIES = {
@@ -55,6 +60,7 @@ EXPECTED_ENTITIES = {
     "hotel_stats": ("hotel_id", ValueType.INT, 7 * 86_400),
     "hotel_prices": ("hotel_id", ValueType.INT, 86_400),
     "city_top_hotels": ("city", ValueType.STRING, 7 * 86_400),
+    "city_directory": ("directory", ValueType.STRING, 7 * 86_400),
 }
 
 

@@ -289,5 +289,5 @@ def test_openapi_documents_every_status_and_the_exact_bounds(client: TestClient)
     token = schemas["TokenIn"]["properties"]
     assert token["expires_in_seconds"]["anyOf"][0]["maximum"] == 3650 * 86400
     (by_key,) = token["entity_filter"]["anyOf"][0]["patternProperties"]
-    assert by_key == "^(city|hotel_id|user_id)$"
+    assert by_key == "^(city|directory|hotel_id|user_id)$"
     assert schemas["PrincipalIn"]["properties"]["name"]["pattern"].startswith("^[A-Za-z0-9]")
