@@ -17,7 +17,15 @@ def members(annotation: Any) -> tuple[Any, ...]:
     return (annotation,)
 
 
+def _bare(annotation: Any) -> Any:
+    """``annotation`` without ``Annotated`` metadata (constraints bind inputs, not types)."""
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
 def _member_accepts(accepted: Any, produced: Any) -> bool:
+    accepted, produced = _bare(accepted), _bare(produced)
     if accepted is Any or accepted == produced:
         return True
     if accepted is float and produced is int:

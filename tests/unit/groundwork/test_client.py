@@ -63,13 +63,15 @@ def test_offers_carry_the_freshness_of_every_hotel_read(client: Client) -> None:
     start = (dt.date.fromisoformat(STAY["check_in"]) - PRICES_FROM).days
     totals = {offer["hotel_id"]: offer["total_price"] for offer in result["ranked_offers"]}
     assert totals[1] == round(sum(prices(100.0)[start:start + 3]), 2)
-    assert {entry.key for entry in result.freshness_of("hotel_prices")} == {1, 2, 3}
+    (summary,) = result.freshness_of("hotel_prices")  # many keys: one summary entry
+    assert (summary.key, summary.keys) == (None, 3)
+    assert summary.counts == {"PRESENT": 3, "MISSING": 0, "EXPIRED": 0}
 
 
 def test_list_tools_names_every_granted_endpoint(client: Client) -> None:
     tools = {spec.name: spec for spec in client.list_tools()}
 
-    assert sorted(tools) == ["hotel_details", "hotel_offers", "user_profile"]
+    assert sorted(tools) == ["hotel_details", "hotel_offers", "hotel_search", "user_profile"]
     assert tools["hotel_offers"].input_schema["required"] == ["user_id", "city", "check_in",
                                                               "nights"]
     assert "ranked_offers" in tools["hotel_offers"].output_names

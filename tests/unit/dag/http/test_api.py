@@ -71,7 +71,7 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
 def test_health_and_readiness(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz").json()
-    assert ready["endpoints"] == ["hotel_details", "hotel_offers", "user_profile"]
+    assert ready["endpoints"] == ["hotel_details", "hotel_offers", "hotel_search", "user_profile"]
 
 
 def test_one_entity_lookup_serves_values_with_status_and_freshness(
@@ -111,6 +111,7 @@ def test_missing_entity_reads_missing(client: TestClient, tokens: dict[str, str]
 def test_hotel_offers_computes_from_served_prices(client: TestClient,
                                                   tokens: dict[str, str]) -> None:
     check_in = TODAY + dt.timedelta(days=10)
+    start = (check_in - TODAY).days
     response = client.post(
         "/v1/endpoints/hotel_offers/invoke", headers=auth(tokens["planner"]),
         json={"user_id": 42, "city": "Lisbon", "check_in": check_in.isoformat(), "nights": 3},
@@ -120,12 +121,13 @@ def test_hotel_offers_computes_from_served_prices(client: TestClient,
     assert outputs["budget_total"] == 450.0
     assert outputs["check_out"] == (check_in + dt.timedelta(days=3)).isoformat()
     offers = {offer["hotel_id"]: offer for offer in outputs["ranked_offers"]}
-    assert set(offers) == {1, 2}  # hotel 3 is sold out
-    assert offers[1]["total_price"] == round(sum(prices(100.0)[10:13]), 2)
-    assert offers[1]["within_budget"] and not offers[2]["within_budget"]
-    assert outputs["ranked_offers"][0]["hotel_id"] == 1  # within budget ranks first
+    assert set(offers) == {1}  # hotel 2 is over budget, hotel 3 sold out
+    assert offers[1]["total_price"] == round(sum(prices(100.0)[start:start + 3]), 2)
+    assert offers[1]["within_budget"]
+    assert (outputs["hotels_available"], outputs["hotels_within_budget"]) == (2, 1)
     views = {entry["view"] for entry in response.json()["freshness"]}
-    assert views == {"user_profile", "city_top_hotels", "hotel_stats", "hotel_prices"}
+    assert views == {"user_profile", "city_directory", "city_top_hotels", "hotel_stats",
+                     "hotel_prices"}
 
 
 @pytest.mark.parametrize(("body", "field"), [
@@ -185,8 +187,12 @@ def test_unknown_endpoint_is_404_for_a_caller_allowed_everything(
 def test_tools_list_only_what_the_caller_may_execute(client: TestClient,
                                                      tokens: dict[str, str]) -> None:
     tools = client.get("/v1/tools", headers=auth(tokens["hotels_only"])).json()["tools"]
-    assert [tool["name"] for tool in tools] == ["hotel_details", "hotel_offers"]
+    assert [tool["name"] for tool in tools] == ["hotel_details", "hotel_offers", "hotel_search"]
     offers = tools[1]
+    searching = tools[2]["input_schema"]
+    assert searching["required"] == ["city", "check_in", "nights"]
+    assert searching["properties"]["sort"]["enum"] == ["price", "rating", "fit"]
+    assert searching["properties"]["nights"]["maximum"] == 30
     assert offers["input_schema"]["required"] == ["user_id", "city", "check_in", "nights"]
     assert offers["input_schema"]["properties"]["nights"]["minimum"] == 1
     assert offers["invoke_path"] == "/v1/endpoints/hotel_offers/invoke"
@@ -272,3 +278,56 @@ def test_openapi_declares_the_bearer_scheme_on_every_guarded_route(
             expected = None if path in {"/healthz", "/readyz"} else [{"bearerAuth": []}]
             assert operation.get("security") == expected, (method, path)
     assert any(path.startswith("/v1/admin/") for path in document["paths"])
+
+
+def search(client: TestClient, token: str, **body: Any) -> Any:
+    stay = {"city": "Lisbon", "check_in": (TODAY + dt.timedelta(days=5)).isoformat(),
+            "nights": 2}
+    return client.post("/v1/endpoints/hotel_search/invoke", headers=auth(token),
+                       json={**stay, **body})
+
+
+@pytest.mark.parametrize("city", ["lisbon", "LISBON", "  Lisbón "])
+def test_hotel_search_finds_the_city_in_any_case_and_prices_every_night(
+    client: TestClient, tokens: dict[str, str], city: str,
+) -> None:
+    response = search(client, tokens["planner"], city=city, user_id=42)
+    assert response.status_code == 200, response.text
+    outputs = response.json()["outputs"]
+    assert outputs["city_name"] == "Lisbon"
+    assert [hotel["hotel_id"] for hotel in outputs["hotels"]] == [1, 2]  # cheapest first
+    first = outputs["hotels"][0]
+    assert first["nightly_prices"] == prices(100.0)[5:7]
+    assert first["total_price"] == round(sum(prices(100.0)[5:7]), 2)
+    assert (outputs["matching"], outputs["within_budget"]) == (2, 1)
+    assert outputs["excluded"]["no_rooms"] == 1  # hotel 3 is sold out
+    summary = {entry["view"]: entry for entry in response.json()["freshness"]}
+    assert summary["hotel_prices"]["key"] is None
+    assert summary["hotel_prices"]["counts"] == {"PRESENT": 3, "MISSING": 0, "EXPIRED": 0}
+
+
+@pytest.mark.parametrize(("body", "status", "code", "detail"), [
+    ({"city": "Atlantis"}, 404, "unknown_city", ("suggestions", ["Lisbon"])),
+    ({"check_in": (TODAY - dt.timedelta(days=1)).isoformat()}, 422, "check_in_in_past",
+     ("today", TODAY.isoformat())),
+    ({"check_in": (TODAY + dt.timedelta(days=89)).isoformat()}, 422,
+     "dates_outside_price_window", ("last_night", (TODAY + dt.timedelta(days=89)).isoformat())),
+    ({"nights": 31}, 422, "stay_too_long", ("limit", 30)),
+    ({"nights": 400}, 422, "stay_too_long", ("limit", 30)),
+    ({"sort": "cheapest"}, 422, "invalid_input", ("fields", [{
+        "field": "sort", "message": "Input should be 'price', 'rating' or 'fit'",
+        "type": "literal_error"}])),
+])
+def test_hotel_search_refuses_with_a_code_a_model_can_act_on(
+    client: TestClient, tokens: dict[str, str], body: dict[str, Any], status: int, code: str,
+    detail: tuple[str, Any],
+) -> None:
+    error = assert_error(search(client, tokens["planner"], **body), status, code)
+    name, value = detail
+    assert error["details"][name] == value
+
+
+def test_offers_answer_for_the_caller_only_with_a_bound_token(client: TestClient,
+                                                              tokens: dict[str, str]) -> None:
+    assert search(client, tokens["bound"], user_id=42).status_code == 200
+    assert_error(search(client, tokens["bound"], user_id=43), 403, "access_denied")
