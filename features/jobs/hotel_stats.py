@@ -9,6 +9,7 @@ from pyspark.sql import DataFrame, SparkSession, functions
 
 from groundwork.features.jobs.snapshots import (
     hotel_activity,
+    mean_in_cents,
     raw_dataset,
     snapshot_instants,
     with_event_ts,
@@ -49,8 +50,8 @@ def build(spark: SparkSession, raw_dir: str, as_of: dt.datetime) -> DataFrame:
 def stats_at(hotels: DataFrame, bookings: DataFrame, moment: dt.datetime) -> DataFrame:
     """Every hotel's stats from the facts known at ``moment``.
 
-    ``hotel_rating`` is the mean of the ratings known by then, to two decimals
-    (null when none),
+    ``hotel_rating`` is the mean of the ratings known by then, rounded half up
+    to two decimals exactly (null when none),
     ``hotel_review_count`` their number, ``bookings_90d`` the bookings made in
     the 90 days before ``moment``.
     """
@@ -59,7 +60,7 @@ def stats_at(hotels: DataFrame, bookings: DataFrame, moment: dt.datetime) -> Dat
         functions.col("name").alias("hotel_name"),
         functions.col("city").alias("hotel_city"),
         functions.col("stars").alias("hotel_stars"),
-        functions.round("rating_mean", 2).alias("hotel_rating"),
+        mean_in_cents("rating_tenths", "rating_count").alias("hotel_rating"),
         functions.coalesce("rating_count", functions.lit(0)).alias("hotel_review_count"),
         functions.col("amenities").alias("hotel_amenities"),
         functions.col("latitude").alias("hotel_latitude"),

@@ -60,8 +60,10 @@ def hotel_activity(bookings: DataFrame, moment: dt.datetime) -> DataFrame:
     """Per hotel, the ratings known and the bookings made in the 90 days before ``moment``.
 
     Returns:
-        Columns ``hotel_id``, ``rating_count``, ``rating_sum``, ``rating_mean``
-        (null without ratings) and ``bookings_90d``; only hotels with bookings.
+        Columns ``hotel_id``, ``rating_count``, ``rating_sum``, ``rating_tenths``
+        (the sum in tenths, an exact integer: ratings have one decimal),
+        ``rating_mean`` (null without ratings) and ``bookings_90d``; only hotels
+        with bookings.
     """
     known = rating_known(moment)
     return (
@@ -70,12 +72,26 @@ def hotel_activity(bookings: DataFrame, moment: dt.datetime) -> DataFrame:
         .agg(
             functions.count(functions.when(known, 1)).alias("rating_count"),
             functions.sum(functions.when(known, functions.col("rating"))).alias("rating_sum"),
+            functions.sum(functions.when(known, functions.round(functions.col("rating") * 10)
+                                         .cast("long"))).alias("rating_tenths"),
             functions.avg(functions.when(known, functions.col("rating"))).alias("rating_mean"),
             functions.count(
                 functions.when(booked_within(moment, RECENT_BOOKINGS_WINDOW), 1)
             ).alias("bookings_90d"),
         )
     )
+
+
+def mean_in_cents(tenths: str, count: str) -> Column:
+    """The mean of ratings given in tenths, rounded half up to the cent, exactly.
+
+    A floating-point mean rounds the wrong way at half a cent (1.625 summed as
+    doubles is 1.6249999…), so the rounding is done on integers:
+    ``round_half_up(10 · tenths / count) = ⌊(20 · tenths + count) / (2 · count)⌋``.
+    Null when ``count`` is 0 or null.
+    """
+    cents = functions.expr(f"div(20 * {tenths} + {count}, 2 * {count})")
+    return functions.when(functions.col(count) > 0, cents / functions.lit(100.0))
 
 
 def with_event_ts(frame: DataFrame, moment: dt.datetime) -> DataFrame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,12 @@ def ratings_known(bookings: pd.DataFrame, at: dt.datetime) -> pd.DataFrame:
         bookings.nights, unit="D"
     )
     return bookings[bookings.rating.notna() & (check_out <= pd.Timestamp(at))]
+
+
+def mean_half_up(ratings: pd.Series) -> float:
+    """The exact mean of one-decimal ratings, rounded half up to the cent."""
+    total = sum((Decimal(repr(float(value))) for value in ratings), Decimal(0))
+    return float((total / len(ratings)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def test_row_counts_and_two_snapshots(travel_data: TravelData) -> None:
@@ -127,8 +134,9 @@ def test_hotel_stats_match_pandas(travel_data: TravelData) -> None:
         ratings = ratings_known(before, at).groupby("hotel_id").rating
         recent = before[before.booked_at >= pd.Timestamp(at - dt.timedelta(days=90))]
         assert list(computed.index) == list(hotels.index)
-        np.testing.assert_allclose(computed.hotel_rating, ratings.mean().reindex(hotels.index),
-                                   rtol=0, atol=0.0051)
+        expected_rating = ratings.apply(mean_half_up).reindex(hotels.index)
+        assert computed.hotel_rating.tolist() == pytest.approx(
+            expected_rating.tolist(), abs=1e-12, nan_ok=True)  # exact to the cent
         assert computed.hotel_review_count.tolist() == (
             ratings.count().reindex(hotels.index, fill_value=0).tolist()
         )
