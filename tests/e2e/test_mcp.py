@@ -39,7 +39,11 @@ CALLS: dict[str, dict[str, Any]] = {
     "user_profile": {"user_id": 42},
     "hotel_details": {"hotel_id": 1},
     "hotel_offers": {"user_id": 42, "city": "Lisbon", "check_in": CHECK_IN, "nights": 2},
+    "hotel_search": {"city": "lisbon", "check_in": CHECK_IN, "nights": 2, "user_id": 42,
+                     "sort": "rating"},
 }
+PAST = (PRICES_FROM - dt.timedelta(days=1)).isoformat()
+LATE = (PRICES_FROM + dt.timedelta(days=89)).isoformat()
 
 
 @asynccontextmanager
@@ -127,7 +131,12 @@ async def test_each_tool_answers_what_rest_answers(
     ("user_profile", {"user_id": True}, "invalid_input"),
     ("user_profile", {"user_id": "42"}, "invalid_input"),
     ("user_profile", {"user_id": 42, "extra": 1}, "invalid_input"),
-    ("hotel_offers", {**CALLS["hotel_offers"], "nights": 31}, "invalid_input"),
+    ("hotel_offers", {**CALLS["hotel_offers"], "nights": 31}, "stay_too_long"),
+    ("hotel_search", {**CALLS["hotel_search"], "city": "Atlantis"}, "unknown_city"),
+    ("hotel_search", {**CALLS["hotel_search"], "check_in": PAST}, "check_in_in_past"),
+    ("hotel_search", {**CALLS["hotel_search"], "check_in": LATE}, "dates_outside_price_window"),
+    ("hotel_search", {**CALLS["hotel_search"], "nights": 400}, "stay_too_long"),
+    ("hotel_search", {**CALLS["hotel_search"], "sort": "cheap"}, "invalid_input"),
     ("no_such_endpoint", {}, "endpoint_not_found"),
 ])
 async def test_failures_are_tool_results_the_model_can_read(

@@ -33,6 +33,13 @@ CONFIG = """
 [[operations]]
 include-path = "/v1/admin/audit"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
+
+# The travel rules refuse inputs of the documented shape that the data cannot answer: a city
+# no destination is called (404 unknown_city), a check-in in the past or nights without
+# prices (422), each with its own code; the schema cannot know the data.
+[[operations]]
+include-path-regex = "^/v1/endpoints/hotel_(search|offers)/invoke$"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "404", "422"]
 """
 
 
@@ -58,4 +65,4 @@ def test_schemathesis_finds_no_failure(conformance_server: tuple[str, AdminState
     )
     report = run.stdout + run.stderr
     assert run.returncode == 0, report[-20_000:]
-    assert "Tested: 22" in report, report[-5_000:]
+    assert "Tested: 23" in report, report[-5_000:]

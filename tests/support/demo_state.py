@@ -29,8 +29,10 @@ from groundwork.sync.base import OnlineRow, OnlineStore
 from groundwork.sync.sqlite import SQLiteStore
 
 HOUR = dt.timedelta(hours=1)
-PRICES_FROM = dt.date(2026, 11, 20)
-"""First night of the demo state's prices: 90 nights cover the README's question."""
+PRICES_FROM = dt.datetime.now(dt.UTC).date()
+"""First night of the demo state's prices: today, so no stay a test asks for is in the past."""
+STAY_CHECK_IN = PRICES_FROM + dt.timedelta(days=5)
+"""A check-in the demo state has prices for (a few days ahead)."""
 
 
 def prices(base: float) -> list[float]:

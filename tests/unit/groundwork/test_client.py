@@ -24,10 +24,10 @@ from groundwork import (
 )
 from groundwork.errors import EndpointNotFound, ServerUnreachable
 from groundwork.net import free_port
-from tests.support.demo_state import PRICES_FROM, DemoState, prices
+from tests.support.demo_state import PRICES_FROM, STAY_CHECK_IN, DemoState, prices
 
 REPOSITORY = Path(__file__).resolve().parents[3]
-STAY = {"user_id": 42, "city": "Lisbon", "check_in": "2026-12-04", "nights": 3}
+STAY = {"user_id": 42, "city": "Lisbon", "check_in": STAY_CHECK_IN.isoformat(), "nights": 3}
 
 
 @pytest.fixture(scope="module")
