@@ -29,7 +29,14 @@ from groundwork.agents import phrases
 from groundwork.agents.question import QuestionNotUnderstood, TravelQuestion, example_question
 from groundwork.agents.travel_planner import plan_trip
 from groundwork.client import AsyncClient
-from groundwork.errors import GroundworkError, InvalidInput, ServerUnreachable
+from groundwork.errors import (
+    AccessDenied,
+    GroundworkError,
+    InvalidInput,
+    NotAuthenticated,
+    ServerUnreachable,
+    Unavailable,
+)
 from groundwork.net import free_port, stop_process, wait_ready
 from groundwork.progress import sync_progress
 from groundwork.settings import Settings
@@ -168,7 +175,7 @@ def ask(console: Console, settings: Settings, url: str, token: str,
 
 
 def _unreachable(url: str, error: BaseException) -> BaseException:
-    """A connection failure of the MCP door as the client's own error; anything else as is."""
+    """A failure of the MCP door as the client's own error (one line); anything else as is."""
     if isinstance(error, BaseExceptionGroup):
         found = error.subgroup(lambda inner: isinstance(inner, httpx.HTTPError | OSError
                                                        | GroundworkError))
@@ -180,7 +187,14 @@ def _unreachable(url: str, error: BaseException) -> BaseException:
         if isinstance(first, GroundworkError):
             return first
         error = first
-    return ServerUnreachable(f"Could not reach Groundwork at {url}: {error}", url=url)
+    if isinstance(error, httpx.HTTPStatusError):
+        response = error.response
+        refusal = {401: NotAuthenticated, 403: AccessDenied}.get(response.status_code,
+                                                                 Unavailable)
+        return refusal(f"Listing Groundwork tools over MCP failed: {url} answered "
+                       f"{response.status_code} {response.reason_phrase}", url=url)
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return ServerUnreachable(f"Could not reach Groundwork at {url}: {reason}", url=url)
 
 
 def _counts(counts: dict[str, int]) -> str:

@@ -27,11 +27,11 @@ CHECK_IN = max(PRICES_FROM, dt.date.today()) + dt.timedelta(days=3)
 QUESTION = f"Plan 2 nights in Lisbon from {CHECK_IN} for user 42"
 
 
-def ask(state_dir: Path, *arguments: str) -> Result:
+def ask(state_dir: Path, *arguments: str, transport: str = "rest") -> Result:
     """``groundwork ask`` in this process, on ``state_dir``, with a wide terminal."""
     environment = {"GROUNDWORK_STATE_DIR": str(state_dir), "COLUMNS": "400",
                    "GROUNDWORK_CATALOG_URL": None, "GROUNDWORK_CHAT_MODEL": None,
-                   "GROUNDWORK_AGENT_TRANSPORT": None}
+                   "GROUNDWORK_AGENT_TRANSPORT": transport}
     return CliRunner().invoke(app, ["ask", *arguments], env=environment)
 
 
@@ -94,16 +94,21 @@ def test_questions_and_flags_that_cannot_be_read(
     assert line.startswith("error: ") and message in line
 
 
-def test_a_stopped_server_is_one_line_and_status_2(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("transport", "prefix"), [
+    ("rest", "Listing Groundwork tools failed: Could not reach Groundwork at "),
+    ("mcp", "Could not reach Groundwork at "),
+])
+def test_a_stopped_server_is_one_line_and_status_2(
+    tmp_path: Path, transport: str, prefix: str,
+) -> None:
     token_file = tmp_path / "token"
     token_file.write_text("any-token\n")
     url = stopped_server()
 
     line = expected_error(ask(tmp_path, QUESTION, "--url", url, "--token-file",
-                              str(token_file)))
+                              str(token_file), transport=transport))
 
-    assert line.startswith("error: Listing Groundwork tools failed: Could not reach "
-                           f"Groundwork at {url}")
+    assert line.startswith(f"error: {prefix}{url}")
 
 
 def test_an_unreadable_token_file_is_one_line(tmp_path: Path) -> None:
@@ -200,3 +205,18 @@ def test_ask_answers_from_hotel_search(demo_server: str, demo_state: DemoState) 
     assert "hotel_search" in result.stdout
     assert "Alfama Garden" in result.stdout and "Belem Inn" not in result.stdout
     assert "Budget: €150.00 per night" in result.stdout
+
+
+@pytest.mark.parametrize("transport", ["rest", "mcp"])
+def test_a_refused_token_is_one_line(
+    demo_server: str, demo_state: DemoState, tmp_path: Path, transport: str,
+) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("not-a-token\n")
+
+    result = ask(demo_state.state_dir, QUESTION, "--url", demo_server, "--token-file",
+                 str(token_file), transport=transport)
+
+    expected = {"rest": "Listing Groundwork tools failed: malformed bearer token",
+                "mcp": f"Listing Groundwork tools over MCP failed: {demo_server} answered 401"}
+    assert expected_error(result).startswith(f"error: {expected[transport]}")
