@@ -227,7 +227,7 @@ def ask_command(
     """
     require("langchain", needed_by="groundwork ask")
     from groundwork.catalog_cli import parse_entities
-    from groundwork.demo import acting_user, ask, planner_question, planner_token
+    from groundwork.demo import ask, planner_question, planner_token
 
     settings = _settings()
     base_url = url or f"http://{settings.host}:{settings.port}"
@@ -236,7 +236,7 @@ def ask_command(
              "amenities": amenity}
     try:
         asked = planner_question(settings, question, given)
-        token, bound = planner_token(settings, acting_user(asked), token_file=token_file,
+        token, bound = planner_token(settings, asked, token_file=token_file,
                                      on_behalf_of=parse_entities(on_behalf_of))
         if bound is not None:
             console.print(f"acting with {bound.describe()}", markup=False, highlight=False)

@@ -111,19 +111,21 @@ def acting_user(question: str | TravelQuestion, today: dt.date | None = None) ->
 
 
 def planner_token(
-    settings: Settings, user_id: int, *, token_file: Path | None = None,
+    settings: Settings, question: str | TravelQuestion, *, token_file: Path | None = None,
     on_behalf_of: Mapping[str, int | str] | None = None,
 ) -> tuple[str, BoundToken | None]:
     """The planner's bearer token: ``token_file``'s as is, else one minted for the traveller.
 
     Args:
         settings: The settings whose catalog mints the token.
-        user_id: The traveller asked about (the binding unless ``on_behalf_of`` says).
+        question: The question; the user it asks about is the binding unless
+            ``on_behalf_of`` says otherwise.
         token_file: A file holding the token to use as is.
         on_behalf_of: The entity keys to bind the minted token to, e.g. ``{"user_id": 42}``.
 
     Raises:
-        InvalidInput: when ``token_file`` cannot be read or is empty.
+        InvalidInput: when ``token_file`` cannot be read or is empty, or the question
+            names no user to bind the token to.
         NotFound: when the catalog or the demo agent does not exist.
     """
     if token_file is not None:
@@ -135,7 +137,7 @@ def planner_token(
         if not token:
             raise InvalidInput(f"the token file {token_file} is empty", path=str(token_file))
         return token, None
-    bound = mint_bound_token(settings, on_behalf_of or {"user_id": user_id})
+    bound = mint_bound_token(settings, on_behalf_of or {"user_id": acting_user(question)})
     return bound.token, bound
 
 
@@ -208,7 +210,7 @@ def run_demo(console: Console, settings: Settings, question: str | None = None) 
     started = time.perf_counter()
     as_of = pipeline.default_as_of()
     asked = planner_question(settings, question or default_question(as_of.date()), {})
-    user_id = acting_user(asked)
+    acting_user(asked)  # a question naming no user fails before the long steps
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     console.rule("[bold]Groundwork travel planner")
     with console.status("generating sample data") as status:
@@ -228,7 +230,7 @@ def run_demo(console: Console, settings: Settings, question: str | None = None) 
     registration = pipeline.register(settings)
     console.print(f"[green]✓[/] catalog: {registration.views} views, {registration.functions} "
                   f"functions, {registration.endpoints} endpoints, demo agent registered")
-    token, bound = planner_token(settings, user_id)
+    token, bound = planner_token(settings, asked)
     assert bound is not None
     console.print(f"[green]✓[/] the planner acts with {bound.describe()}")
     with server_process(settings, free_port()) as url:

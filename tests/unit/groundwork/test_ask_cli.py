@@ -16,9 +16,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from groundwork.agents.question import QuestionNotUnderstood, TravelQuestion
 from groundwork.catalog.store import Catalog
 from groundwork.cli import app
+from groundwork.demo import planner_question, planner_token
 from groundwork.net import free_port
+from groundwork.settings import Settings
 from tests.support.demo_state import PRICES_FROM, DemoState
 
 REPOSITORY = Path(__file__).resolve().parents[3]
@@ -220,3 +223,33 @@ def test_a_refused_token_is_one_line(
     expected = {"rest": "Listing Groundwork tools failed: malformed bearer token",
                 "mcp": f"Listing Groundwork tools over MCP failed: {demo_server} answered 401"}
     assert expected_error(result).startswith(f"error: {expected[transport]}")
+
+
+def test_a_chat_model_reads_the_question_as_written(tmp_path: Path) -> None:
+    settings = Settings(state_dir=tmp_path, chat_model="openai:gpt-4.1-mini")
+
+    assert planner_question(settings, "Somewhere warm next month?", {"city": None}) \
+        == "Somewhere warm next month?"
+    assert planner_question(settings, "Somewhere warm for user 42", {"city": "Lisbon",
+                            "check_in": "2026-12-04", "nights": 2}) \
+        == TravelQuestion(42, "Lisbon", dt.date(2026, 12, 4), 2)
+
+
+def test_a_given_token_needs_no_user(tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text(" gw_abc_def \n")
+    settings = Settings(state_dir=tmp_path)
+
+    assert planner_token(settings, "Somewhere warm?", token_file=token_file) == (
+        "gw_abc_def", None)
+    with pytest.raises(QuestionNotUnderstood, match="does not say the user id"):
+        planner_token(settings, "Somewhere warm?")
+
+
+def test_on_behalf_of_needs_no_user_in_the_question(demo_state: DemoState) -> None:
+    settings = Settings(state_dir=demo_state.state_dir)
+
+    token, bound = planner_token(settings, "Somewhere warm?", on_behalf_of={"user_id": 7})
+
+    assert bound is not None and bound.entities == {"user_id": 7}
+    assert token == bound.token and token not in repr(bound) and token not in bound.describe()
