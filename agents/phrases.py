@@ -80,21 +80,25 @@ _DIGIT_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4
 _PUNCTUATION = " \t,.;:!?()[]\"'’"
 _REACH = 3
 """Most tokens a date phrase reaches on each side of its date word."""
+_MOST_ANCHORS, _MOST_DATES = 12, 3
+"""A question's date words tried, and days read, at most (a check-in, a check-out, one more)."""
 _NOT_DATE_WORDS = frozenset({"now", "noon", "midnight"})
 _WEEKEND = re.compile(r"\bweek-?ends?\b", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b")
 _SLASHED_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b")
 _DESTINATION = re.compile(r"(?<![\w'’])(?:in|to|à|visit|visiting)\s+", re.IGNORECASE)
 _HOME = re.compile(
-    r"(?:\b(?:live|lives|living|lived|based|reside[sd]?|residing|home(?:\s+is)?|"
-    r"habite|habitons|vis|vivons)|\bi'?m\s+from|\bi\s+am\s+from)\s*$",
+    r"\b(?:live|lives|living|lived|based|reside[sd]?|residing|home(?:\s+is)?|"
+    r"habite|habitons|vis|vivons)\s*$",
     re.IGNORECASE,
 )
+"""Words before ``in`` or ``à`` that make the place the traveller's home."""
 _HOME_FROM = re.compile(
     r"(?:\bi'?m|\bi\s+am|\bwe'?re|\bwe\s+are|\bcoming|\bcome|\bje\s+suis|\bje\s+viens)"
     r"\s+(?:from|de|d')\s*",
     re.IGNORECASE,
 )
+"""Words before the traveller's home: ``I'm from Madrid``."""
 _DAY_RANGE = re.compile(
     r"(?<![\w/.-])(\d{1,2})(?:st|nd|rd|th|er)?\s*(?:to|until|till|-|–|au|jusqu'au)\s*"
     r"(\d{1,2}(?:st|nd|rd|th|er)?\s+([^\W\d_]{3,}))",
@@ -306,10 +310,13 @@ def dates(text: str, today: dt.date, *, masked: Sequence[Span] = ()) -> list[dt.
     blank = _DAY_RANGE.sub(_month_on_both_days, _masked(text, masked))
     tokens = [match.span() for match in re.finditer(r"\S+", blank)]
     found: list[dt.date] = []
-    free = 0
+    free = anchors = 0
     for index, (start, end) in enumerate(tokens):
         if index < free or not _is_anchor(blank[start:end]):
             continue
+        anchors += 1
+        if anchors > _MOST_ANCHORS or len(found) == _MOST_DATES:
+            break
         for first, last in _windows(index, free, len(tokens)):
             phrase_start, phrase_end = tokens[first][0], tokens[last][1]
             day = read_date(blank[phrase_start:phrase_end], today)
