@@ -1,14 +1,16 @@
 """The travel-planner agent: answers stay questions from Groundwork tools only.
 
 With a chat model, the real LangChain agent loop (``create_agent``) decides
-which tools to call. Without one, a deterministic plan calls ``user_profile``
-then ``hotel_offers`` through the very same tools and writes the answer with
+which tools to call. Without one, a deterministic plan reads the question with
+:class:`~groundwork.agents.question.TravelQuestion`, calls ``user_profile`` then
+``hotel_search`` through the very same tools and writes the answer with
 :func:`groundwork.agents.render.render_answer`. Either way the result lists every tool call
 with its arguments and its result.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -36,19 +38,29 @@ __all__ = [
 ]
 
 PROFILE_TOOL = "user_profile"
-OFFERS_TOOL = "hotel_offers"
+SEARCH_TOOL = "hotel_search"
 
 SYSTEM_PROMPT = """\
 You are Groundwork's travel planner. Answer only from the results of your tools:
-call user_profile for the traveller's budget and preferences, and hotel_offers for
-the hotels that can host the stay, with their prices and rooms left.
+call user_profile(user_id) for the traveller's budget and preferences, then
+hotel_search for the hotels that can host the whole stay: city, check_in (YYYY-MM-DD),
+nights (1 to 30) and user_id, plus what the question asks for: max_price_per_night
+(EUR), min_stars (1 to 5), amenities (all required) and sort ("price" for the
+cheapest, "rating" for the best rated, "fit" for the traveller, the default when the
+traveller is known). It returns the matching hotels with their nightly, per-night
+and total prices, rooms left and whether each fits the budget, with `matching`,
+`within_budget` and `excluded` counts.
 Never invent, estimate or compute a number: every price, budget, rating, star count,
-date and room count you write must appear in a tool result, as given (money in EUR
-with two decimals, e.g. €512.40).
-State prices and the profile with their freshness, from the `freshness` entries
-(for example "prices as of two hours ago").
-Say plainly when a tool returns an error, when the profile is MISSING or EXPIRED,
-or when no hotel fits the budget; do not guess instead."""
+date, count and room count you write must appear in a tool result, as given (money in
+EUR with two decimals, e.g. €512.40).
+Say "no hotel fits the budget" only when within_budget is 0 and matching is above 0,
+and "the cheapest" only for sort "price". When matching is 0, say why from `excluded`.
+State each source with its own freshness: prices from the hotel_prices entry, hotel
+details from hotel_stats, the profile from user_profile (for example "prices as of
+two hours ago").
+Say plainly when a tool returns an error (with its details: the closest city names,
+the dates that have prices, the longest stay), when the profile is MISSING or
+EXPIRED, and which parts of the question you could not apply; do not guess instead."""
 """Instructions given to the chat model."""
 
 
@@ -81,31 +93,36 @@ class PlanResult:
 
 
 async def plan_trip(
-    question: str,
+    question: str | TravelQuestion,
     *,
     client: AsyncClient,
     chat_model: str | BaseChatModel | None = None,
     transport: Literal["rest", "mcp"] = "rest",
+    today: dt.date | None = None,
 ) -> PlanResult:
     """Answer a stay question with the tools ``client``'s principal may execute.
 
     Args:
-        question: E.g. ``"Plan 3 nights in Lisbon from 2026-12-04 for user 42"``.
+        question: E.g. ``"Plan 3 nights in Lisbon from 2026-12-04 for user 42"``, or
+            the stay already read (a chat model gets it in the planner's words).
         client: Client authenticated as the principal the agent acts for.
         chat_model: A chat model, or its id for ``init_chat_model``
             (``"openai:gpt-4.1"``); ``None`` runs the deterministic plan.
         transport: The door the tools go through: ``rest`` or ``mcp`` (same tools,
             same results; ``mcp`` needs the ``mcp`` extra).
+        today: The day relative dates count from (``"tomorrow"``); today by default.
 
     Raises:
         QuestionNotUnderstood: without a chat model, when the question lacks a part.
         ToolListingFailed: when the tools cannot be listed.
     """
     if chat_model is None:
-        stay = TravelQuestion.parse(question)
+        stay = (question if isinstance(question, TravelQuestion)
+                else TravelQuestion.parse(question, today=today))
         return await _plan_deterministically(stay, await _tools(client, transport))
+    text = question.text() if isinstance(question, TravelQuestion) else question
     model = init_chat_model(chat_model) if isinstance(chat_model, str) else chat_model
-    return await _plan_with_model(question, await _tools(client, transport), model)
+    return await _plan_with_model(text, await _tools(client, transport), model)
 
 
 async def _tools(client: AsyncClient, transport: Literal["rest", "mcp"]) -> list[BaseTool]:
@@ -120,9 +137,9 @@ async def _tools(client: AsyncClient, transport: Literal["rest", "mcp"]) -> list
 async def _plan_deterministically(stay: TravelQuestion, tools: Sequence[BaseTool]) -> PlanResult:
     tools_by_name = {tool.name: tool for tool in tools}
     profile = await _call_tool(tools_by_name, PROFILE_TOOL, stay.profile_arguments())
-    offers = await _call_tool(tools_by_name, OFFERS_TOOL, stay.offers_arguments())
-    answer = render_answer(stay, profile.result, offers.result)
-    return PlanResult(answer=answer, tool_calls=[profile, offers])
+    search = await _call_tool(tools_by_name, SEARCH_TOOL, stay.search_arguments())
+    answer = render_answer(stay, profile.result, search.result)
+    return PlanResult(answer=answer, tool_calls=[profile, search])
 
 
 async def _call_tool(

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from groundwork import infra
 from groundwork.catalog_cli import add_catalog_commands
-from groundwork.errors import MissingExtra, NotAuthenticated
+from groundwork.errors import GroundworkError, MissingExtra, NotAuthenticated
 from groundwork.extras import STORE_EXTRAS, from_import_error, require
 from groundwork.settings import PRIMARY, Settings
 
@@ -199,19 +199,50 @@ def mcp_command() -> None:
 
 @app.command("ask")
 def ask_command(
-    question: Annotated[str, typer.Argument(help="e.g. 'Plan 3 nights in Lisbon from "
-                                            "2026-12-04 for user 42'")],
+    question: Annotated[str | None, typer.Argument(
+        help="e.g. 'Plan 3 nights in Lisbon from 2026-12-04 for user 42, under €150 a night'; "
+             "optional when the flags give the user, city, check-in and nights.")] = None,
+    user: Annotated[int | None, typer.Option(help="The traveller's user id.")] = None,
+    city: Annotated[str | None, typer.Option(help="Destination city.")] = None,
+    check_in: Annotated[str | None, typer.Option(
+        help="Arrival: 2026-12-04, 4 December, tomorrow, next Friday…")] = None,
+    nights: Annotated[int | None, typer.Option(help="Number of nights.")] = None,
+    max_price: Annotated[float | None, typer.Option(
+        help="Highest price per night, in EUR.")] = None,
+    min_stars: Annotated[int | None, typer.Option(help="Fewest stars, 1 to 5.")] = None,
+    sort: Annotated[str | None, typer.Option(help="price, rating or fit.")] = None,
+    amenity: Annotated[list[str] | None, typer.Option(
+        help="Amenity every hotel must have (repeatable).")] = None,
     url: Annotated[str | None, typer.Option(help="Base URL of a running server.")] = None,
-    token_file: Annotated[Path | None, typer.Option(help="File holding the bearer token.")] = None,
+    token_file: Annotated[Path | None, typer.Option(
+        help="File holding the bearer token to use as is (default: mint a 15-minute token "
+             "of the demo agent bound to the user asked about).")] = None,
+    on_behalf_of: Annotated[list[str] | None, typer.Option(
+        help="Bind the minted token to these entities instead, e.g. user_id=42.")] = None,
 ) -> None:
-    """Ask the travel planner a question through a running server."""
+    """Ask the travel planner a question through a running server.
+
+    The flags complete the question or win over it. Exits with status 2 and one
+    line when the question cannot be read or the server cannot be reached.
+    """
     require("langchain", needed_by="groundwork ask")
-    from groundwork.demo import ask
+    from groundwork.catalog_cli import parse_entities
+    from groundwork.demo import ask, planner_question, planner_token
 
     settings = _settings()
     base_url = url or f"http://{settings.host}:{settings.port}"
-    token_path = token_file or settings.demo_token_path
-    ask(console, settings, base_url, token_path.read_text().strip(), question)
+    given = {"user_id": user, "city": city, "check_in": check_in, "nights": nights,
+             "max_price_per_night": max_price, "min_stars": min_stars, "sort": sort,
+             "amenities": amenity}
+    try:
+        asked = planner_question(settings, question, given)
+        token, bound = planner_token(settings, asked, token_file=token_file,
+                                     on_behalf_of=parse_entities(on_behalf_of))
+        if bound is not None:
+            console.print(f"acting with {bound.describe()}", markup=False, highlight=False)
+        ask(console, settings, base_url, token, asked)
+    except GroundworkError as error:
+        _fail(error.message)
 
 
 @app.command("demo")
@@ -224,7 +255,10 @@ def demo_command(
             *_catalog_extras(settings), needed_by="groundwork demo")
     from groundwork.demo import run_demo
 
-    run_demo(console, settings, question)
+    try:
+        run_demo(console, settings, question)
+    except GroundworkError as error:
+        _fail(error.message)
 
 
 add_catalog_commands(app)

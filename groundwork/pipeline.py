@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
+from groundwork.agent_tokens import DEMO_PRINCIPAL
 from groundwork.catalog.definitions import EndpointRecord, FunctionRecord
 from groundwork.catalog.lineage import job_edges
 from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
@@ -33,7 +34,6 @@ from groundwork.sync.writer import SyncReport
 from groundwork.travel import TRAVEL_ENDPOINTS
 
 Progress = Callable[[str], None]
-DEMO_PRINCIPAL = "travel-planner"
 AS_OF_FILE = "as-of"
 
 

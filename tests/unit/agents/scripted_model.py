@@ -122,17 +122,17 @@ class ScriptedChatModel(BaseChatModel):
 
 
 def travel_script(question: TravelQuestion) -> ScriptedChatModel:
-    """A model that calls ``user_profile`` then ``hotel_offers`` for ``question``.
+    """A model that calls ``user_profile`` then ``hotel_search`` for ``question``.
 
     Its final answer is the grounded rendering of the two results it received,
     so the answer holds only numbers the tools returned.
     """
 
     def write(results: ToolResults) -> str:
-        return render_answer(question, results["user_profile"], results["hotel_offers"])
+        return render_answer(question, results["user_profile"], results["hotel_search"])
 
     return ScriptedChatModel(turns=[
         call_tools(("user_profile", question.profile_arguments())),
-        call_tools(("hotel_offers", question.offers_arguments())),
+        call_tools(("hotel_search", question.search_arguments())),
         answer_from_tool_results(write),
     ])

@@ -30,7 +30,7 @@ STAY = {"user_id": 42, "city": "Lisbon", "check_in": "2026-12-04", "nights": 3}
 async def test_one_tool_per_granted_endpoint_with_its_schema(client: AsyncClient) -> None:
     tools = await langchain_tools_async(client)
 
-    assert [tool.name for tool in tools] == ["user_profile", "hotel_offers"]
+    assert [tool.name for tool in tools] == ["user_profile", "hotel_offers", "hotel_search"]
     for tool in tools:
         assert tool.args_schema == INPUT_SCHEMAS[tool.name]
         assert convert_to_openai_tool(tool)["function"]["parameters"] == INPUT_SCHEMAS[tool.name]

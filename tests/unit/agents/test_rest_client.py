@@ -33,7 +33,7 @@ def mock_client(handler: httpx.MockTransport) -> AsyncClient:
 async def test_list_tools_returns_the_published_specs(client: AsyncClient) -> None:
     specs = await client.list_tools()
 
-    assert [spec.name for spec in specs] == ["user_profile", "hotel_offers"]
+    assert [spec.name for spec in specs] == ["user_profile", "hotel_offers", "hotel_search"]
     offers = specs[1]
     assert offers == ToolSpec(
         name="hotel_offers",

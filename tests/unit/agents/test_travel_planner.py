@@ -18,7 +18,7 @@ from groundwork.agents.travel_planner import (
     tool_call_records,
 )
 from groundwork.client import AsyncClient
-from tests.unit.agents.fake_platform import INPUT_SCHEMAS, OFFERS_LISBON, PROFILE_42
+from tests.unit.agents.fake_platform import HOTELS_LISBON, INPUT_SCHEMAS, PROFILE_42
 from tests.unit.agents.grounding import ungrounded_figures
 from tests.unit.agents.scripted_model import (
     ScriptedChatModel,
@@ -30,18 +30,41 @@ from tests.unit.agents.scripted_model import (
 QUESTION = "Plan 3 nights in Lisbon from 2026-12-04 for user 42"
 STAY = TravelQuestion(42, "Lisbon", dt.date(2026, 12, 4), 3)
 OFFERS_ARGUMENTS = {"user_id": 42, "city": "Lisbon", "check_in": "2026-12-04", "nights": 3}
+SEARCH_ARGUMENTS = {**OFFERS_ARGUMENTS, "sort": "fit"}
 
 
-async def test_the_deterministic_plan_calls_profile_then_offers(client: AsyncClient) -> None:
+async def test_the_deterministic_plan_calls_profile_then_search(client: AsyncClient) -> None:
     result = await plan_trip(QUESTION, client=client, chat_model=None)
 
     assert [(call.name, call.arguments) for call in result.tool_calls] == [
         ("user_profile", {"user_id": 42}),
-        ("hotel_offers", OFFERS_ARGUMENTS),
+        ("hotel_search", SEARCH_ARGUMENTS),
     ]
-    profile, offers = (call.result for call in result.tool_calls)
+    profile, search = (call.result for call in result.tool_calls)
     assert profile["outputs"] == PROFILE_42
-    assert offers["outputs"]["ranked_offers"] == OFFERS_LISBON
+    assert search["outputs"]["hotels"] == HOTELS_LISBON
+
+
+async def test_the_constraints_of_the_question_reach_the_search(client: AsyncClient) -> None:
+    question = ("3 nights in Lisbon from tomorrow for user 42, under €180 a night, at least "
+                "4 stars, with a spa, cheapest first, for 2 people")
+
+    result = await plan_trip(question, client=client, today=dt.date(2026, 12, 3))
+
+    assert result.tool_calls[1].arguments == {
+        **SEARCH_ARGUMENTS, "max_price_per_night": 180.0, "min_stars": 4, "amenities": ["spa"],
+        "sort": "price"}
+    assert "Search: at least 4 stars; at most €180.00 a night; with spa; cheapest first." \
+        in result.answer
+    assert "Not applied: the number of guests (the search does not take one)." in result.answer
+    assert ungrounded_figures(result.answer, result.tool_calls) == []
+
+
+async def test_a_stay_already_read_is_planned_as_is(client: AsyncClient) -> None:
+    result = await plan_trip(STAY, client=client)
+
+    assert [call.arguments for call in result.tool_calls] == [{"user_id": 42},
+                                                               SEARCH_ARGUMENTS]
 
 
 async def test_the_deterministic_answer_holds_only_tool_figures(client: AsyncClient) -> None:
@@ -49,9 +72,20 @@ async def test_the_deterministic_answer_holds_only_tool_figures(client: AsyncCli
 
     assert ungrounded_figures(result.answer, result.tool_calls) == []
     for expected in ("€170.80 per night", "€512.40 for the stay", "2026-12-07", "Casa do Rio",
-                     "€498.30", "prices as of two hours ago",
+                     "€498.30", "1 of 2 matching hotels fits the budget",
+                     "prices as of two hours ago at the oldest",
+                     "hotel details as of thirty minutes ago",
                      "profile as of thirty-five minutes ago"):
         assert expected.lower() in result.answer.lower()
+
+
+async def test_an_unknown_city_gets_the_closest_names(client: AsyncClient) -> None:
+    result = await plan_trip("Plan 3 nights in Atlantis from 2026-12-04 for user 42",
+                             client=client)
+
+    assert result.tool_calls[1].result["error"]["code"] == "unknown_city"
+    assert "No city named 'Atlantis' is known. Closest known names: Lisbon, Lyon." \
+        in result.answer
 
 
 async def test_the_deterministic_plan_says_when_the_profile_is_missing(
@@ -69,11 +103,12 @@ async def test_the_deterministic_plan_reports_tool_failures(make_client) -> None
     assert [call.result["error"]["code"] for call in result.tool_calls] == [
         "store_unavailable", "store_unavailable",
     ]
-    assert "I could not get hotel offers" in result.answer
+    assert "I could not search hotels: an online store is unavailable (store_unavailable)." \
+        in result.answer
 
 
 async def test_the_deterministic_plan_reports_a_tool_it_may_not_use(make_client) -> None:
-    result = await plan_trip(QUESTION, client=make_client(granted=["hotel_offers"]))
+    result = await plan_trip(QUESTION, client=make_client(granted=["hotel_search"]))
 
     assert result.tool_calls[0].result["error"]["code"] == "tool_not_available"
     assert "I could not read the profile of user 42: The tool user_profile is not available " \
@@ -97,7 +132,7 @@ async def test_the_agent_loop_calls_the_scripted_tools_and_reads_their_results(
 
     assert [(call.name, call.arguments) for call in result.tool_calls] == [
         ("user_profile", {"user_id": 42}),
-        ("hotel_offers", OFFERS_ARGUMENTS),
+        ("hotel_search", SEARCH_ARGUMENTS),
     ]
     final_conversation = model.conversations[-1]
     received = [
@@ -105,7 +140,7 @@ async def test_the_agent_loop_calls_the_scripted_tools_and_reads_their_results(
         if isinstance(message, ToolMessage)
     ]
     assert received == [call.result for call in result.tool_calls]
-    assert received[1]["outputs"]["ranked_offers"] == OFFERS_LISBON
+    assert received[1]["outputs"]["hotels"] == HOTELS_LISBON
     deterministic = await plan_trip(QUESTION, client=client)
     assert result.answer == deterministic.answer
     assert ungrounded_figures(result.answer, result.tool_calls) == []
@@ -123,6 +158,19 @@ async def test_the_agent_gets_the_system_prompt_and_the_endpoint_schemas(
     assert isinstance(question, HumanMessage) and question.content == QUESTION
     assert {tool["function"]["name"]: tool["function"]["parameters"]
             for tool in model.bound_tools} == INPUT_SCHEMAS
+    for parameter in ("hotel_search", "max_price_per_night", "min_stars", "amenities", "sort"):
+        assert parameter in SYSTEM_PROMPT
+
+
+async def test_a_model_gets_a_stay_already_read_in_the_planners_words(
+    client: AsyncClient,
+) -> None:
+    model = travel_script(STAY)
+
+    await plan_trip(STAY, client=client, chat_model=model)
+
+    assert model.conversations[0][1].content == (
+        "Plan 3 nights in Lisbon from 2026-12-04 for user 42, sorted by fit for the traveller.")
 
 
 async def test_a_tool_error_reaches_the_model_as_data(client: AsyncClient) -> None:
