@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from groundwork.sync.base import OnlineRow, ReadRequest, RecordStatus
@@ -107,8 +108,23 @@ async def test_rows_without_ttl_never_expire(contract: Contract) -> None:
     await contract.store.write(
         contract.view, [row("forever", 1, age=dt.timedelta(days=900), ttl=None)], NOW
     )
-    (result,) = await read(contract, ["forever"])
+    timeless = replace(contract.view, ttl_seconds=None)
+    ((result,),) = await lookup_many(contract.store, [ReadRequest(timeless, ["forever"],
+                                                                  FEATURES)], NOW)
     assert result.status is RecordStatus.PRESENT
+
+
+async def test_the_views_current_ttl_decides_over_the_stored_expiry(contract: Contract) -> None:
+    # written when the view kept values forever (or for a week); it now keeps them an hour
+    await contract.store.write(contract.view, [
+        row("forever", 1, age=dt.timedelta(hours=2), ttl=None),
+        row("week", 2, age=dt.timedelta(hours=2), ttl=dt.timedelta(days=7)),
+        row("fresh", 3, age=dt.timedelta(minutes=30), ttl=dt.timedelta(days=7)),
+    ], NOW)
+    results = await read(contract, ["forever", "week", "fresh"])
+    assert [result.status for result in results] == [
+        RecordStatus.EXPIRED, RecordStatus.EXPIRED, RecordStatus.PRESENT]
+    assert results[0].values is None and results[0].age_seconds == 7200
 
 
 async def test_missing_keys_read_as_missing_in_key_order(contract: Contract) -> None:
