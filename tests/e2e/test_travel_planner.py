@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -41,23 +42,38 @@ def latest(travel_data: TravelData, view: str, entity: str) -> pd.DataFrame:
     return newest.set_index(entity)
 
 
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def expected_figures(travel_data: TravelData, user_id: int, city: str,
                      check_in: dt.date) -> set[float]:
     """Every figure a grounded answer may state, computed from the feature tables."""
     profile = latest(travel_data, "user_profile", "user_id").loc[user_id]
-    figures = {float(user_id), float(NIGHTS), float(profile.budget_per_night),
-               round(profile.budget_per_night * NIGHTS, 2), float(profile.preferred_stars)}
-    hotel_ids = latest(travel_data, "city_top_hotels", "city").loc[city].top_hotel_ids
+    budget = Decimal(repr(float(profile.budget_per_night)))
+    figures = {float(user_id), float(NIGHTS), float(budget), float(budget * NIGHTS),
+               float(profile.preferred_stars)}
+    hotel_ids = latest(travel_data, "city_top_hotels", "city").loc[city].city_hotel_ids
     stats = latest(travel_data, "hotel_stats", "hotel_id")
     prices = latest(travel_data, "hotel_prices", "hotel_id")
+    available = fitting = 0
     for hotel_id in hotel_ids:
         hotel, price = stats.loc[hotel_id], prices.loc[hotel_id]
         start = (check_in - pd.Timestamp(price.prices_from).date()).days
-        nightly = list(price.nightly_prices[start:start + NIGHTS])
-        total = round(sum(nightly), 2)
+        stay = price.nightly_prices[start:start + NIGHTS]
+        nightly = [Decimal(repr(float(value))) for value in stay]
         rooms = min(price.rooms_available[start:start + NIGHTS])
-        figures |= {float(hotel.hotel_stars), float(hotel.hotel_rating), total,
-                    round(total / NIGHTS, 2), float(rooms)}
+        if rooms <= 0:
+            continue
+        total = sum(nightly, Decimal(0))
+        available += 1
+        fitting += total <= budget * NIGHTS
+        figures |= {float(hotel.hotel_stars), float(hotel.hotel_rating), float(total),
+                    float(cents(total / NIGHTS)), float(rooms), *map(float, nightly)}
+    # the counts: hotels in the city, matching (every one with rooms), within budget,
+    # and those left out for want of rooms
+    figures |= {float(len(hotel_ids)), float(available), float(fitting),
+                float(len(hotel_ids) - available)}
     return figures
 
 
@@ -78,10 +94,11 @@ async def test_agent_answer_holds_only_figures_the_features_hold(
     async with AsyncClient(live_server.url, live_server.token) as client:
         result = await plan_trip(question, client=client, chat_model=model)
 
-    assert [call.name for call in result.tool_calls] == ["user_profile", "hotel_offers"]
+    assert [call.name for call in result.tool_calls] == ["user_profile", "hotel_search"]
     assert result.tool_calls[1].arguments == {
-        "user_id": 42, "city": "Lisbon", "check_in": check_in.isoformat(), "nights": NIGHTS}
-    offers = result.tool_calls[1].result["outputs"]["ranked_offers"]
+        "user_id": 42, "city": "Lisbon", "check_in": check_in.isoformat(), "nights": NIGHTS,
+        "sort": "fit"}
+    offers = result.tool_calls[1].result["outputs"]["hotels"]
     assert offers, "Lisbon has bookable hotels in the sample data"
     assert offers[0]["name"] in result.answer
 

@@ -51,8 +51,8 @@ def test_the_readme_agent_example_runs_as_written(
     answer = capsys.readouterr().out
     tool_results = {message.name: orjson.loads(str(message.content))
                     for message in model.conversations[-1] if isinstance(message, ToolMessage)}
-    assert sorted(tool_results) == ["hotel_offers", "user_profile"]
+    assert sorted(tool_results) == ["hotel_search", "user_profile"]
     assert tool_results["user_profile"]["freshness"][0]["status"] == "PRESENT"
-    offers = tool_results["hotel_offers"]["outputs"]["ranked_offers"]
-    assert offers and offers[0]["name"] in answer
-    assert "150.00" in answer and f"{offers[0]['total_price']:.2f}" in answer
+    hotels = tool_results["hotel_search"]["outputs"]["hotels"]
+    assert hotels and hotels[0]["name"] in answer
+    assert "150.00" in answer and f"{hotels[0]['total_price']:.2f}" in answer

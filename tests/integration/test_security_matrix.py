@@ -231,7 +231,7 @@ def test_matching_authorised_calls_succeed(client: TestClient, world: World) -> 
         "pattern": "hotel_*"})
     assert granted.status_code == 201, granted.text
     names = [tool["name"] for tool in client.get("/v1/tools", headers=newcomer).json()["tools"]]
-    assert names == ["hotel_details", "hotel_offers"]  # the grant applies at once
+    assert names == ["hotel_details", "hotel_offers", "hotel_search"]  # applies at once
     revoked = client.delete(f"/v1/admin/tokens/{issued.json()['token_id']}", headers=admin)
     assert revoked.status_code == 204
     assert client.get("/v1/tools", headers=newcomer).status_code == 401
@@ -322,7 +322,8 @@ def test_a_binding_the_catalog_cannot_enforce_is_refused(
         assert error["code"] == "invalid_input"
         assert "entity_filter" in response.text
     if "user_id" not in entity_filter:
-        assert token.json()["error"]["details"]["valid_keys"] == ["city", "hotel_id", "user_id"]
+        assert token.json()["error"]["details"]["valid_keys"] == ["city", "directory", "hotel_id",
+                                                                  "user_id"]
 
 
 def test_json_true_is_not_the_integer_one(client: TestClient, world: World) -> None:
