@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -27,6 +27,7 @@ from groundwork.catalog.entity_filters import format_entity_filter
 from groundwork.catalog.lineage import Upstream
 from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
 from groundwork.catalog.store import Catalog, open_catalog
+from groundwork.client.tracing import ANSWER_ID
 from groundwork.dag.graph import build_graph
 from groundwork.dag.spec import EndpointSpec
 from groundwork.errors import GroundworkError, InvalidInput
@@ -343,10 +344,17 @@ def lineage_command(endpoints: Sequence[EndpointSpec]) -> Callable[..., None]:
     """The ``lineage`` command over ``endpoints``' compiled DAGs."""
 
     def lineage(
-        endpoint: str,
+        endpoint: Annotated[str | None, typer.Argument()] = None,
         output_format: Annotated[LineageFormat, typer.Option("--format")] = LineageFormat.TEXT,
+        answer: Annotated[str | None, typer.Option(
+            help="An answer id: its tool calls, from the audit log, and what they read.")] = None,
     ) -> None:
         """Show what an endpoint runs and reads, down to raw datasets and online stores."""
+        if answer is not None:
+            answer_lineage(endpoints, answer)
+            return
+        if endpoint is None:
+            _refuse("name an endpoint, or an answer with --answer ID")
         with settings_catalog() as catalog:
             views = catalog.definitions.list_feature_views()
             graph = catalog.lineage(endpoint, endpoint_upstream(endpoints, endpoint, views))
@@ -358,6 +366,41 @@ def lineage_command(endpoints: Sequence[EndpointSpec]) -> Callable[..., None]:
             _console().print(render.to_tree(graph))
 
     return lineage
+
+
+def _refuse(message: str) -> NoReturn:
+    Console(stderr=True, highlight=False).print(f"[red]error:[/] {escape(message)}")
+    raise typer.Exit(2)
+
+
+def answer_lineage(endpoints: Sequence[EndpointSpec], answer: str) -> None:
+    """Print the tool calls of one answer (audited under ``<answer>.<n>``) and their lineage.
+
+    Each call shows its door, principal, decision and status; each endpoint it
+    reached, its lineage down to datasets, stores and their latest sync runs.
+    """
+    if not ANSWER_ID.fullmatch(answer):
+        _refuse(f"invalid answer id {answer[:40]!r}: an answer id is 32 lowercase hex digits")
+    with settings_catalog() as catalog:
+        calls = catalog.audit.query(trace_prefix=answer, limit=200).events
+        if not calls:
+            _refuse(f"no audited call belongs to answer {answer}")
+        calls.sort(key=lambda event: (event.ts, event.trace_id))
+        table = Table("time", "trace id", "door", "principal", "endpoint", "decision",
+                      "status", title=f"tool calls of answer {answer}")
+        for event in calls:
+            table.add_row(_when(event.ts), escape(event.trace_id), event.channel,
+                          escape(event.principal or "-"), escape(event.object_name),
+                          "allowed" if event.allowed else f"denied: {escape(event.reason)}",
+                          str(event.status_code))
+        console = _console()
+        console.print(table)
+        views = catalog.definitions.list_feature_views()
+        called = sorted({event.object_name for event in calls
+                         if event.object_type is ObjectType.ENDPOINT and event.allowed})
+        for name in called:
+            graph = catalog.lineage(name, endpoint_upstream(endpoints, name, views))
+            console.print(render.to_tree(graph))
 
 
 def endpoint_upstream(

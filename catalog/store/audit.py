@@ -96,6 +96,7 @@ class AuditRepository:
         allowed: bool | None = None,
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
+        trace_prefix: str | None = None,
         limit: int = 100,
         cursor: str | None = None,
     ) -> AuditPage:
@@ -108,6 +109,8 @@ class AuditRepository:
             allowed: Only allowed (``True``) or only denied (``False``) calls.
             since: Only events at or after this time (timezone-aware).
             until: Only events before this time (timezone-aware).
+            trace_prefix: Only events whose trace id is this or starts with it and a
+                dot: the tool calls of one answer (``<answer id>.<n>``).
             limit: Most events per page.
             cursor: ``next_cursor`` of the previous page, to read the next one.
 
@@ -123,6 +126,7 @@ class AuditRepository:
             allowed=allowed,
             since=to_utc(since, "since"),
             until=to_utc(until, "until"),
+            trace_prefix=trace_prefix,
         ))
         if cursor is not None:
             ts, row_id = _decode_cursor(cursor)
@@ -158,6 +162,7 @@ def _audit_conditions(
     allowed: bool | None,
     since: dt.datetime | None,
     until: dt.datetime | None,
+    trace_prefix: str | None = None,
 ) -> list[ColumnElement[bool]]:
     """The conditions an event must meet to match every given filter."""
     conditions: list[ColumnElement[bool]] = []
@@ -174,6 +179,10 @@ def _audit_conditions(
         conditions.append(AuditEventRow.ts >= since)
     if until is not None:
         conditions.append(AuditEventRow.ts < until)
+    if trace_prefix is not None:
+        conditions.append(or_(AuditEventRow.trace_id == trace_prefix,
+                              AuditEventRow.trace_id.startswith(f"{trace_prefix}.",
+                                                                autoescape=True)))
     return conditions
 
 

@@ -140,6 +140,30 @@ class SyncRunRepository:
         with self._database.transaction() as session:
             return session.scalar(query)
 
+    def writer_of(self, view: str, event_ts: dt.datetime,
+                  store: str | None = None) -> SyncRun | None:
+        """The successful run that wrote a record of ``view`` true at ``event_ts``.
+
+        A run reads the rows newer than the previous watermark and ends at its
+        own, so the record was written by the first successful run whose
+        watermark reached its ``event_ts`` (per store; the earliest over all
+        stores when ``store`` is ``None``). ``None`` when no run reached it.
+
+        Raises:
+            InvalidInput: when ``event_ts`` is naive.
+        """
+        query = select(SyncRunRow).where(
+            SyncRunRow.view == view,
+            SyncRunRow.status == SyncStatus.SUCCEEDED,
+            SyncRunRow.watermark >= to_utc(event_ts, "event_ts"),
+        )
+        if store is not None:
+            query = query.where(SyncRunRow.store == store)
+        query = query.order_by(SyncRunRow.started_at, SyncRunRow.id).limit(1)
+        with self._database.transaction() as session:
+            row = session.scalar(query)
+            return None if row is None else _sync_run(row)
+
 
 def _sync_run(row: SyncRunRow) -> SyncRun:
     """The public view of a sync-run row."""

@@ -10,6 +10,7 @@ import httpx
 import orjson
 
 from groundwork.client.results import JsonObject, Result, ToolSpec, default_invoke_path
+from groundwork.client.tracing import next_request_id
 from groundwork.errors import (
     AccessDenied,
     EndpointNotFound,
@@ -151,6 +152,9 @@ class AsyncClient:
             invalid.code = "invalid_arguments"
             raise invalid from error
         headers = {} if content is None else {"Content-Type": "application/json"}
+        request_id = next_request_id()
+        if request_id is not None:
+            headers["X-Request-ID"] = request_id
         try:
             response = await self._http.request(method, path, content=content, headers=headers)
         except httpx.TimeoutException as error:

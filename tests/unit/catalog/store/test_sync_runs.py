@@ -83,3 +83,23 @@ def test_naive_timestamps_are_refused(catalog: Catalog) -> None:
             view="hotel_prices", store="sqlite", started_at=dt.datetime(2030, 1, 1),
             finished_at=None, watermark=None,
         )
+
+
+def test_the_writer_of_a_record_is_the_first_successful_run_reaching_its_event_ts(
+    catalog: Catalog,
+) -> None:
+    early, late = START - dt.timedelta(hours=3), START - dt.timedelta(hours=1)
+    record(catalog, 0, early)
+    record(catalog, 1, late, status=SyncStatus.FAILED)
+    record(catalog, 2, late)
+    record(catalog, 3, START, store="redis")
+    record(catalog, 4, START)
+    runs = {run.started_at.minute: run for run in catalog.sync_runs()}
+
+    writer = catalog.sync_history.writer_of
+    assert writer("hotel_prices", early - dt.timedelta(minutes=5)) == runs[0]
+    assert writer("hotel_prices", early + dt.timedelta(minutes=5), store="sqlite") == runs[2]
+    assert writer("hotel_prices", START, store="sqlite") == runs[4]
+    assert writer("hotel_prices", START) == runs[3]  # the first store that reached it
+    assert writer("hotel_prices", START + dt.timedelta(seconds=1)) is None
+    assert writer("user_profile", early) is None
