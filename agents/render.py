@@ -282,6 +282,9 @@ def _freshness_lines(profile: Mapping[str, Any], search: Mapping[str, Any]) -> l
                     [e for e in search_entries if e.get("view") == DETAILS_VIEW]),
     ]
     profile_entries = [e for e in _freshness(profile) if e.get("view") == PROFILE_VIEW]
+    if is_error(profile) and _outputs(search).get("budget_per_night") is not None:
+        # the budget written came from the search: say how old the profile behind it is
+        profile_entries = [e for e in search_entries if e.get("view") == PROFILE_VIEW]
     if _worst_status(profile_entries) == PRESENT:
         parts.append(_source_age("profile", profile_entries))
     summary = "; ".join(part for part in parts if part)

@@ -6,6 +6,12 @@ which tools to call. Without one, a deterministic plan reads the question with
 ``hotel_search`` through the very same tools and writes the answer with
 :func:`groundwork.agents.render.render_answer`. Either way the result lists every tool call
 with its arguments and its result.
+
+Every answer is verified (:func:`groundwork.agents.verify.verify`): each figure
+must come from a tool result. A chat model whose answer holds a figure from no
+tool result, or old data stated as current, is asked once to answer again from
+the tool results; an answer still failing is returned marked ``[unverified] ``,
+never silently.
 """
 
 from __future__ import annotations
@@ -18,22 +24,32 @@ from typing import Any, Literal
 from langchain.agents import create_agent
 from langchain.chat_models import init_chat_model
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AnyMessage,
+    BaseMessage,
+    HumanMessage,
+    ToolMessage,
+)
 from langchain_core.tools import BaseTool
 
 from groundwork.agents.langchain_toolkit import langchain_tools_async, parse_result_text
 from groundwork.agents.question import QuestionNotUnderstood, TravelQuestion
+from groundwork.agents.records import ToolCallRecord
 from groundwork.agents.render import render_answer
-from groundwork.agents.rest import JsonObject, error_data
+from groundwork.agents.rest import error_data
+from groundwork.agents.verify import Judged, Verification, verify
 from groundwork.client import AsyncClient
 
 __all__ = [
     "SYSTEM_PROMPT",
+    "UNVERIFIED",
     "PlanResult",
     "QuestionNotUnderstood",
     "ToolCallRecord",
     "TravelQuestion",
     "plan_trip",
+    "repair_request",
     "tool_call_records",
 ]
 
@@ -64,32 +80,31 @@ EXPIRED, and which parts of the question you could not apply; do not guess inste
 """Instructions given to the chat model."""
 
 
-@dataclass(frozen=True, slots=True)
-class ToolCallRecord:
-    """One tool call the planner made.
-
-    Attributes:
-        name: Tool name.
-        arguments: Arguments the tool was called with.
-        result: The tool's result: the endpoint's success body or error data.
-    """
-
-    name: str
-    arguments: dict[str, Any]
-    result: JsonObject
+UNVERIFIED = "[unverified] "
+"""Prefix of an answer that holds a figure no tool result backs, or old data unsaid."""
 
 
 @dataclass(frozen=True, slots=True)
 class PlanResult:
-    """The planner's answer and the tool calls it rests on.
+    """The planner's answer, the tool calls it rests on and its verification.
 
     Attributes:
-        answer: Final answer for the traveller.
-        tool_calls: Every tool call made, in order.
+        answer: Final answer for the traveller; it starts with :data:`UNVERIFIED` when
+            ``verification`` failed.
+        tool_calls: Every tool call made, in order (those of a repair turn too).
+        verification: Every figure of the answer, judged against ``tool_calls``.
+        repaired: Whether the answer was written again after a failed verification.
     """
 
     answer: str
     tool_calls: list[ToolCallRecord]
+    verification: Verification
+    repaired: bool = False
+
+    @property
+    def verified(self) -> bool:
+        """No figure of the answer is ungrounded or stale."""
+        return self.verification.verified
 
 
 async def plan_trip(
@@ -99,6 +114,7 @@ async def plan_trip(
     chat_model: str | BaseChatModel | None = None,
     transport: Literal["rest", "mcp"] = "rest",
     today: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> PlanResult:
     """Answer a stay question with the tools ``client``'s principal may execute.
 
@@ -111,6 +127,8 @@ async def plan_trip(
         transport: The door the tools go through: ``rest`` or ``mcp`` (same tools,
             same results; ``mcp`` needs the ``mcp`` extra).
         today: The day relative dates count from (``"tomorrow"``); today by default.
+        now: The moment the answer is verified at (records' ages count to it); now by
+            default.
 
     Raises:
         QuestionNotUnderstood: without a chat model, when the question lacks a part.
@@ -119,10 +137,10 @@ async def plan_trip(
     if chat_model is None:
         stay = (question if isinstance(question, TravelQuestion)
                 else TravelQuestion.parse(question, today=today))
-        return await _plan_deterministically(stay, await _tools(client, transport))
+        return await _plan_deterministically(stay, await _tools(client, transport), now)
     text = question.text() if isinstance(question, TravelQuestion) else question
     model = init_chat_model(chat_model) if isinstance(chat_model, str) else chat_model
-    return await _plan_with_model(text, await _tools(client, transport), model)
+    return await _plan_with_model(text, await _tools(client, transport), model, now)
 
 
 async def _tools(client: AsyncClient, transport: Literal["rest", "mcp"]) -> list[BaseTool]:
@@ -134,12 +152,14 @@ async def _tools(client: AsyncClient, transport: Literal["rest", "mcp"]) -> list
     return list(await langchain_tools_async(client))
 
 
-async def _plan_deterministically(stay: TravelQuestion, tools: Sequence[BaseTool]) -> PlanResult:
+async def _plan_deterministically(
+    stay: TravelQuestion, tools: Sequence[BaseTool], now: dt.datetime | None
+) -> PlanResult:
     tools_by_name = {tool.name: tool for tool in tools}
     profile = await _call_tool(tools_by_name, PROFILE_TOOL, stay.profile_arguments())
     search = await _call_tool(tools_by_name, SEARCH_TOOL, stay.search_arguments())
     answer = render_answer(stay, profile.result, search.result)
-    return PlanResult(answer=answer, tool_calls=[profile, search])
+    return _verified(answer, [profile, search], now)
 
 
 async def _call_tool(
@@ -156,12 +176,47 @@ async def _call_tool(
 
 
 async def _plan_with_model(
-    question: str, tools: Sequence[BaseTool], model: BaseChatModel
+    question: str, tools: Sequence[BaseTool], model: BaseChatModel, now: dt.datetime | None
 ) -> PlanResult:
+    """Run the agent, verify its answer and, when it fails, give it one repair turn."""
     agent = create_agent(model, list(tools), system_prompt=SYSTEM_PROMPT)
     state = await agent.ainvoke({"messages": [HumanMessage(content=question)]})
-    messages: list[BaseMessage] = state["messages"]
-    return PlanResult(answer=_final_answer(messages), tool_calls=tool_call_records(messages))
+    messages: list[AnyMessage] = state["messages"]
+    first = _verified(_final_answer(messages), tool_call_records(messages), now)
+    if first.verified:
+        return first
+    repair = HumanMessage(content=repair_request(first.verification))
+    state = await agent.ainvoke({"messages": [*messages, repair]})
+    messages = state["messages"]
+    return _verified(_final_answer(messages), tool_call_records(messages), now, repaired=True)
+
+
+def _verified(answer: str, tool_calls: list[ToolCallRecord], now: dt.datetime | None, *,
+              repaired: bool = False) -> PlanResult:
+    """The answer with its verification, marked :data:`UNVERIFIED` when it fails."""
+    verification = verify(answer, tool_calls, now=now)
+    if not verification.verified:
+        answer = UNVERIFIED + answer
+    return PlanResult(answer, tool_calls, verification, repaired)
+
+
+def repair_request(verification: Verification) -> str:
+    """The message that asks the model to answer again, naming every failed figure."""
+    lines = []
+    ungrounded = [judged for judged in verification.figures if judged.verdict == "ungrounded"]
+    stale = [judged for judged in verification.figures if judged.verdict == "stale"]
+    if ungrounded:
+        lines.append(f"These figures are not in any tool result: {_listed(ungrounded)}.")
+    if stale:
+        lines.append("These figures come from data older than its freshness limit, or "
+                     f"expired, without saying so: {_listed(stale)}.")
+    lines.append("Answer again using only the tool results.")
+    return "\n".join(lines)
+
+
+def _listed(figures: Sequence[Judged]) -> str:
+    return "; ".join(f"{judged.figure.text} ({judged.note})" if judged.note
+                     else judged.figure.text for judged in figures)
 
 
 def tool_call_records(messages: Sequence[BaseMessage]) -> list[ToolCallRecord]:

@@ -20,7 +20,8 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "aws": ("aiobotocore", "botocore"),
     "azure": ("azure.cosmos", "aiohttp"),
     "postgres": ("psycopg",),
-    "langchain": ("langchain", "langchain_core", "langgraph", "dateparser", "text_to_num"),
+    "langchain": ("langchain", "langchain_core", "langgraph", "dateparser", "text_to_num",
+                  "price_parser"),
     "mcp": ("langchain_mcp_adapters",),
 }
 """Modules each extra provides, by extra name."""

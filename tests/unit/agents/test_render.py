@@ -333,3 +333,13 @@ def test_count_in_words(count: int, text: str) -> None:
                                                (1200, "€1200.00"), (166.1, "€166.10")])
 def test_money(amount: float, text: str) -> None:
     assert money(amount) == text
+
+
+def test_a_budget_read_by_the_search_alone_is_said_with_the_profiles_age() -> None:
+    refused = error_data("tool_not_available", "The tool user_profile is not available.")
+
+    answer = render(profile=refused)
+
+    assert "Budget: €170.80 per night, €512.40 for the stay." in answer
+    assert answer.endswith("hotel details as of thirty minutes ago at the oldest; profile as of "
+                           "thirty-five minutes ago.")

@@ -8,15 +8,18 @@ import orjson
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
-from groundwork.agents import travel_planner
+from groundwork.agents import records, travel_planner
+from groundwork.agents.figures import Figure
 from groundwork.agents.travel_planner import (
     SYSTEM_PROMPT,
     QuestionNotUnderstood,
     ToolCallRecord,
     TravelQuestion,
     plan_trip,
+    repair_request,
     tool_call_records,
 )
+from groundwork.agents.verify import Judged, Verification
 from groundwork.client import AsyncClient
 from tests.unit.agents.fake_platform import HOTELS_LISBON, INPUT_SCHEMAS, PROFILE_42
 from tests.unit.agents.grounding import ungrounded_figures
@@ -30,6 +33,8 @@ from tests.unit.agents.scripted_model import (
 QUESTION = "Plan 3 nights in Lisbon from 2026-12-04 for user 42"
 STAY = TravelQuestion(42, "Lisbon", dt.date(2026, 12, 4), 3)
 OFFERS_ARGUMENTS = {"user_id": 42, "city": "Lisbon", "check_in": "2026-12-04", "nights": 3}
+SERVED_AT = dt.datetime(2026, 11, 21, 21, 35, tzinfo=dt.UTC)
+"""When the fake platform's data was read: prices two hours old, the profile 35 minutes."""
 SEARCH_ARGUMENTS = {**OFFERS_ARGUMENTS, "sort": "fit"}
 
 
@@ -228,3 +233,63 @@ def test_a_call_without_a_tool_message_is_recorded_as_unanswered() -> None:
         {"error": {"code": "no_tool_result", "message": "The tool call got no result.",
                    "details": {}, "status": None}},
     )]
+
+
+@pytest.mark.parametrize("question", [
+    QUESTION,
+    "3 nights in Lisbon from 2026-12-04 for user 42, under €180 a night, 4 stars, cheapest",
+    "Plan 3 nights in Lisbon from 2026-12-04 for user 7",
+    "Plan 3 nights in Atlantis from 2026-12-04 for user 42",
+    "Plan 3 nights in Nowhere from 2026-12-04 for user 42",
+])
+@pytest.mark.parametrize("later", [dt.timedelta(0), dt.timedelta(days=30)])
+async def test_the_deterministic_answer_is_verified_as_it_says_how_old_each_source_is(
+    client: AsyncClient, question: str, later: dt.timedelta,
+) -> None:
+    result = await plan_trip(question, client=client, now=SERVED_AT + later)
+
+    assert result.verified and not result.repaired, result.verification.to_json()
+    assert result.verification.figures
+    assert not result.answer.startswith(travel_planner.UNVERIFIED)
+
+
+@pytest.mark.parametrize("granted", [["hotel_search"], ["user_profile"]])
+async def test_a_deterministic_answer_missing_a_tool_is_verified(
+    make_client, granted: list[str],
+) -> None:
+    client = make_client(granted=granted)
+
+    result = await plan_trip(QUESTION, client=client, now=SERVED_AT + dt.timedelta(days=30))
+
+    assert result.verified, result.verification.to_json()
+
+
+async def test_a_model_answer_is_verified_against_its_tool_calls(client: AsyncClient) -> None:
+    result = await plan_trip(QUESTION, client=client, chat_model=travel_script(STAY),
+                             now=SERVED_AT)
+
+    assert result.verified and not result.repaired
+    assert result.verification.count("grounded") == len(result.verification.figures) > 20
+
+
+def test_the_tool_call_record_is_one_class() -> None:
+    assert travel_planner.ToolCallRecord is records.ToolCallRecord
+
+
+def test_the_repair_request_names_each_failed_figure_and_why() -> None:
+    def judged(text: str, verdict: str, note: str = "") -> Judged:
+        return Judged(Figure(text, "money", text, 0, len(text)), verdict, (), note)  # type: ignore[arg-type]
+
+    verification = Verification("id", (
+        judged("€1.00", "grounded"),
+        judged("€123.45", "ungrounded"),
+        judged("€620.25", "ungrounded", "belongs to Alfama Palace, not Casa do Rio"),
+        judged("€498.30", "stale", "price 1 day old, over the limit of 6 hours, stated as current"),
+    ))
+
+    assert repair_request(verification) == (
+        "These figures are not in any tool result: €123.45; €620.25 (belongs to Alfama Palace, "
+        "not Casa do Rio).\n"
+        "These figures come from data older than its freshness limit, or expired, without "
+        "saying so: €498.30 (price 1 day old, over the limit of 6 hours, stated as current).\n"
+        "Answer again using only the tool results.")
