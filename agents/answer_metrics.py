@@ -14,6 +14,7 @@ needed a repair turn or stayed unverified:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter
@@ -41,7 +42,7 @@ class AnswerMetrics:
         for outcome in ("verified", "repaired", "unverified"):
             self.answers.labels(outcome)
 
-    def observe(self, counts: dict[str, int], *, verified: bool, repaired: bool) -> Outcome:
+    def observe(self, counts: Mapping[Verdict, int], *, verified: bool, repaired: bool) -> Outcome:
         """Count one answer: its figures per verdict and its outcome (returned)."""
         for verdict in VERDICTS:
             if counts.get(verdict):

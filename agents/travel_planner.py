@@ -33,6 +33,7 @@ from langchain_core.messages import (
 )
 from langchain_core.tools import BaseTool
 
+from groundwork.agents.answer_metrics import VERDICTS, answer_metrics
 from groundwork.agents.langchain_toolkit import langchain_tools_async, parse_result_text
 from groundwork.agents.question import QuestionNotUnderstood, TravelQuestion
 from groundwork.agents.records import ToolCallRecord
@@ -40,6 +41,7 @@ from groundwork.agents.render import render_answer
 from groundwork.agents.rest import error_data
 from groundwork.agents.verify import Judged, Verification, verify
 from groundwork.client import AsyncClient
+from groundwork.client.tracing import answer_scope, current_answer_id, new_answer_id
 
 __all__ = [
     "SYSTEM_PROMPT",
@@ -134,21 +136,32 @@ async def plan_trip(
         QuestionNotUnderstood: without a chat model, when the question lacks a part.
         ToolListingFailed: when the tools cannot be listed.
     """
+    stay = None
     if chat_model is None:
         stay = (question if isinstance(question, TravelQuestion)
                 else TravelQuestion.parse(question, today=today))
-        return await _plan_deterministically(stay, await _tools(client, transport), now)
-    text = question.text() if isinstance(question, TravelQuestion) else question
-    model = init_chat_model(chat_model) if isinstance(chat_model, str) else chat_model
-    return await _plan_with_model(text, await _tools(client, transport), model, now)
+    with answer_scope(new_answer_id()) as answer_id:
+        tools = await _tools(client, transport, answer_id)
+        if chat_model is None:
+            assert stay is not None
+            result = await _plan_deterministically(stay, tools, now)
+        else:
+            text = question.text() if isinstance(question, TravelQuestion) else question
+            model = init_chat_model(chat_model) if isinstance(chat_model, str) else chat_model
+            result = await _plan_with_model(text, tools, model, now)
+    counts = {verdict: result.verification.count(verdict) for verdict in VERDICTS}
+    answer_metrics().observe(counts, verified=result.verified,
+                             repaired=result.repaired)
+    return result
 
 
-async def _tools(client: AsyncClient, transport: Literal["rest", "mcp"]) -> list[BaseTool]:
-    """The caller's tools, over REST or over MCP."""
+async def _tools(client: AsyncClient, transport: Literal["rest", "mcp"],
+                 answer_id: str) -> list[BaseTool]:
+    """The caller's tools, over REST or over MCP, their calls filed under ``answer_id``."""
     if transport == "mcp":
         from groundwork.agents.mcp_toolkit import mcp_tools
 
-        return await mcp_tools(client.base_url, client.token)
+        return await mcp_tools(client.base_url, client.token, request_id=answer_id)
     return list(await langchain_tools_async(client))
 
 
@@ -194,7 +207,7 @@ async def _plan_with_model(
 def _verified(answer: str, tool_calls: list[ToolCallRecord], now: dt.datetime | None, *,
               repaired: bool = False) -> PlanResult:
     """The answer with its verification, marked :data:`UNVERIFIED` when it fails."""
-    verification = verify(answer, tool_calls, now=now)
+    verification = verify(answer, tool_calls, now=now, answer_id=current_answer_id())
     if not verification.verified:
         answer = UNVERIFIED + answer
     return PlanResult(answer, tool_calls, verification, repaired)

@@ -144,6 +144,7 @@ def verify(
     *,
     now: dt.datetime | None = None,
     stale_after: Mapping[str, dt.timedelta] | None = None,
+    answer_id: str | None = None,
 ) -> Verification:
     """Judge every figure of ``answer`` against the tool calls it was written from.
 
@@ -152,6 +153,8 @@ def verify(
         tool_calls: The tool calls, in order (their arguments are sources too).
         now: The moment records' ages count to; the current time by default.
         stale_after: Age limits by view, over :data:`STALE_AFTER`.
+        answer_id: The answer's id (the prefix its tool calls were audited under); a
+            new one when ``None``.
     """
     moment = _utc(now or dt.datetime.now(dt.UTC))
     facts, totals = tool_facts(tool_calls, VIEWS)
@@ -159,7 +162,7 @@ def verify(
              _NAME_FIELDS]
     figures = find_figures(answer, names, today=moment.date())
     board = _Board(answer, facts, totals, moment, {**STALE_AFTER, **(stale_after or {})})
-    return Verification(uuid.uuid4().hex, board.judge_all(figures))
+    return Verification(answer_id or uuid.uuid4().hex, board.judge_all(figures))
 
 
 class _Board:

@@ -219,6 +219,9 @@ def ask_command(
              "of the demo agent bound to the user asked about).")] = None,
     on_behalf_of: Annotated[list[str] | None, typer.Option(
         help="Bind the minted token to these entities instead, e.g. user_id=42.")] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print the answer, its verification and each figure's provenance "
+                       "as JSON.")] = False,
 ) -> None:
     """Ask the travel planner a question through a running server.
 
@@ -239,8 +242,9 @@ def ask_command(
         token, bound = planner_token(settings, asked, token_file=token_file,
                                      on_behalf_of=parse_entities(on_behalf_of))
         if bound is not None:
-            console.print(f"acting with {bound.describe()}", markup=False, highlight=False)
-        ask(console, settings, base_url, token, asked)
+            (Console(stderr=True) if as_json else console).print(
+                f"acting with {bound.describe()}", markup=False, highlight=False)
+        ask(console, settings, base_url, token, asked, as_json=as_json)
     except GroundworkError as error:
         _fail(error.message)
 

@@ -13,13 +13,14 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
+import typer
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
@@ -27,7 +28,8 @@ from rich.table import Table
 from groundwork.agent_tokens import BoundToken, mint_bound_token
 from groundwork.agents import phrases
 from groundwork.agents.question import QuestionNotUnderstood, TravelQuestion, example_question
-from groundwork.agents.travel_planner import plan_trip
+from groundwork.agents.travel_planner import PlanResult, plan_trip
+from groundwork.catalog.store import open_catalog
 from groundwork.client import AsyncClient
 from groundwork.errors import (
     AccessDenied,
@@ -142,19 +144,25 @@ def planner_token(
 
 
 def ask(console: Console, settings: Settings, url: str, token: str,
-        question: str | TravelQuestion, *, today: dt.date | None = None) -> None:
-    """Ask the travel planner ``question`` and print its tool calls and answer.
+        question: str | TravelQuestion, *, today: dt.date | None = None,
+        as_json: bool = False) -> None:
+    """Ask the travel planner ``question`` and print its tool calls, answer and verification.
+
+    With ``as_json`` it prints one JSON document instead: the answer, its
+    verification and the provenance of every figure, down to the sync run
+    that wrote each record (when the settings' catalog holds it).
 
     Raises:
         QuestionNotUnderstood: when the deterministic plan cannot read the question.
         GroundworkError: when the server cannot be reached or refuses to list the tools.
     """
-    if settings.chat_model is None:
+    if settings.chat_model is None and not as_json:
         console.print("[yellow]No chat model configured (GROUNDWORK_CHAT_MODEL, e.g. "
                       "'openai:gpt-4.1-mini'): running the deterministic plan, which calls the "
                       "same tools in a fixed order.")
     text = question.text() if isinstance(question, TravelQuestion) else question
-    console.print(Panel(text, title="question"))
+    if not as_json:
+        console.print(Panel(text, title="question"))
 
     async def run() -> None:
         async with AsyncClient(url, token) as client:
@@ -163,6 +171,10 @@ def ask(console: Console, settings: Settings, url: str, token: str,
                                          transport=settings.agent_transport, today=today)
             except (httpx.HTTPError, OSError, BaseExceptionGroup) as error:
                 raise _unreachable(url, error) from None
+        if as_json:
+            typer.echo(orjson.dumps(answer_document(settings, text, result),
+                                    option=orjson.OPT_INDENT_2).decode())
+            return
         table = Table(title=f"tool calls (over {settings.agent_transport.upper()})")
         for column in ("#", "tool", "arguments", "result"):
             table.add_column(column, overflow="fold")
@@ -172,8 +184,67 @@ def ask(console: Console, settings: Settings, url: str, token: str,
                           preview[:160] + ("…" if len(preview) > 160 else ""))
         console.print(table)
         console.print(Panel(result.answer, title="travel plan"))
+        console.print(verification_line(result), highlight=False)
 
     asyncio.run(run())
+
+
+def verification_line(result: PlanResult) -> str:
+    """One line: what the watcher found, and the answer id its tool calls are audited under."""
+    verification = result.verification
+    repaired = " after one repair turn" if result.repaired else ""
+    mark = "[green]✓ verified[/]" if result.verified else "[red]✗ unverified[/]"
+    return (f"{mark}{repaired}: {verification.summary()} "
+            f"(answer {verification.answer_id}; groundwork lineage --answer "
+            f"{verification.answer_id})")
+
+
+def answer_document(settings: Settings, question: str, result: PlanResult) -> dict[str, Any]:
+    """The answer with its verification and each figure's provenance, JSON-ready.
+
+    Every source of a figure names its tool call, the call's trace id (the
+    result id in the audit log), the endpoint, entity, view and the record's
+    ``event_ts``; ``sync_run`` is the run that wrote that record, from the
+    settings' catalog (``None`` when the catalog is not here or no run reached it).
+    """
+    verification = result.verification.to_json()
+    runs = _sync_run_finder(settings)
+    for figure in verification["figures"]:
+        for source in figure["sources"]:
+            view, event_ts = source.get("view"), source.get("event_ts")
+            source["sync_run"] = (runs(view, event_ts) if view and event_ts else None)
+    return {
+        "question": question,
+        "answer": result.answer,
+        "answer_id": verification["answer_id"],
+        "verified": verification["verified"],
+        "repaired": result.repaired,
+        "summary": verification["summary"],
+        "tool_calls": [{"name": call.name, "arguments": call.arguments,
+                        "trace_id": call.result.get("trace_id")} for call in result.tool_calls],
+        "verification": verification,
+    }
+
+
+def _sync_run_finder(settings: Settings) -> Callable[[str, str], dict[str, Any] | None]:
+    """Finds the sync run that wrote a record of a view at an ``event_ts`` (memoised)."""
+    known: dict[tuple[str, str], dict[str, Any] | None] = {}
+    if settings.catalog_url is None and not (settings.state_dir / "catalog.db").exists():
+        return lambda view, event_ts: None
+
+    def find(view: str, event_ts: str) -> dict[str, Any] | None:
+        if (view, event_ts) not in known:
+            moment = dt.datetime.fromisoformat(event_ts.replace("Z", "+00:00"))
+            with open_catalog(settings.resolved_catalog_url, migrate=False) as catalog:
+                run = catalog.sync_history.writer_of(view, moment)
+            known[view, event_ts] = None if run is None else {
+                "id": run.id, "view": run.view, "store": run.store,
+                "started_at": run.started_at.isoformat(),
+                "watermark": None if run.watermark is None else run.watermark.isoformat(),
+                "rows_written": run.rows_written}
+        return known[view, event_ts]
+
+    return find
 
 
 def _unreachable(url: str, error: BaseException) -> BaseException:

@@ -21,6 +21,7 @@ import pytest
 
 from groundwork.agents.travel_planner import TravelQuestion, plan_trip
 from groundwork.client import AsyncClient
+from groundwork.demo import answer_document
 from groundwork.features.registry import load_view_specs
 from groundwork.sync.base import ReadRequest, RecordStatus
 from groundwork.sync.lookup import lookup_many
@@ -166,3 +167,26 @@ async def test_spark_output_store_and_api_agree(live_server: LiveServer,
                     assert response.json()["outputs"] == spark_row, (endpoint, key)
     finally:
         await store.close()
+
+
+async def test_a_figures_provenance_leads_to_the_sync_run_that_wrote_its_record(
+    live_server: LiveServer, travel_data: TravelData
+) -> None:
+    question, _ = question_for(travel_data)
+    async with AsyncClient(live_server.url, live_server.token) as client:
+        result = await plan_trip(question, client=client)
+    assert result.verified, result.verification.summary()
+
+    document = answer_document(live_server.settings, question, result)
+    assert document["answer_id"] == result.verification.answer_id
+    traces = {call["trace_id"] for call in document["tool_calls"]}
+    # the tool listing is call 1, then the two tool calls
+    assert traces == {f"{document['answer_id']}.2", f"{document['answer_id']}.3"}
+    priced = [(figure, source) for figure in document["verification"]["figures"]
+              for source in figure["sources"] if source["view"] == "hotel_prices"]
+    assert priced, document["answer"]
+    figure, source = priced[0]
+    assert source["trace_id"] in traces and source["tool"] == "hotel_search"
+    run = source["sync_run"]
+    assert run is not None and run["view"] == "hotel_prices" and run["rows_written"] > 0
+    assert run["watermark"] >= source["event_ts"].replace("Z", "+00:00")
