@@ -8,6 +8,7 @@ listens on.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -208,6 +209,26 @@ def test_ask_answers_from_hotel_search(demo_server: str, demo_state: DemoState) 
     assert "hotel_search" in result.stdout
     assert "Alfama Garden" in result.stdout and "Belem Inn" not in result.stdout
     assert "Budget: €150.00 per night" in result.stdout
+    assert "✓ verified" in result.stdout and "grounded" in result.stdout
+
+
+def test_ask_json_gives_the_answer_with_every_figures_provenance(
+    demo_server: str, demo_state: DemoState,
+) -> None:
+    result = ask(demo_state.state_dir, QUESTION, "--url", demo_server, "--json")
+
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["verified"] is True and "Alfama Garden" in document["answer"]
+    answer_id = document["answer_id"]
+    assert all(call["trace_id"].startswith(f"{answer_id}.") for call in document["tool_calls"])
+    figures = document["verification"]["figures"]
+    assert figures and {figure["verdict"] for figure in figures} <= {"grounded", "derived"}
+    sources = [source for figure in figures for source in figure["sources"]]
+    assert {"hotel_prices", "hotel_stats", "user_profile"} <= {source["view"]
+                                                                for source in sources}
+    assert all(source["trace_id"] in {call["trace_id"] for call in document["tool_calls"]}
+               for source in sources)
 
 
 @pytest.mark.parametrize("transport", ["rest", "mcp"])
