@@ -249,6 +249,40 @@ def ask_command(
         _fail(error.message)
 
 
+@app.command("eval")
+def eval_command(
+    questions: Annotated[Path | None, typer.Argument(
+        help="JSON-lines file of questions (default: a golden set drawn from the sample "
+             "data in the state directory).")] = None,
+    url: Annotated[str | None, typer.Option(help="Base URL of a running server.")] = None,
+    count: Annotated[int | None, typer.Option(
+        min=7, max=1000, help="Questions drawn (default 60).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of the drawing.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
+    = False,
+) -> None:
+    """Score the travel planner on questions whose answers the sample data knows.
+
+    Exits 1 when an answer is wrong or holds a figure no fresh tool result
+    holds, and 2 with one line on an expected error (no raw data, server down).
+    """
+    require("spark", "langchain", needed_by="groundwork eval")
+    from groundwork.evaluate import print_report, run_eval
+
+    settings = _settings()
+    base_url = url or f"http://{settings.host}:{settings.port}"
+    try:
+        with Console(stderr=True).status("asking the travel planner") as status:
+            report = run_eval(settings, base_url, questions_file=questions, count=count,
+                              seed=seed, progress=lambda number, question: status.update(
+                                  f"question {number}: {question.text[:80]}"))
+    except GroundworkError as error:
+        _fail(error.message)
+    print_report(console, report, as_json=json_output)
+    if not report.passed:
+        raise typer.Exit(1)
+
+
 @app.command("demo")
 def demo_command(
     question: Annotated[str | None, typer.Option(help="Question for the travel planner.")] = None,
