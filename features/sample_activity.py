@@ -14,6 +14,8 @@ import pyarrow as pa
 MICROS_PER_SECOND = 1_000_000
 MICROS_PER_DAY = 86_400 * MICROS_PER_SECOND
 PRICE_DAYS = 90
+STALLED_FOR_DAYS = 3
+"""How long before ``as_of`` a stalled price feed last published, in days."""
 HISTORY_DAYS = 730
 CANDIDATES_PER_BOOKING = 4
 RATED_SHARE = 0.65
@@ -59,11 +61,14 @@ class UserArrays:
     activity: np.ndarray
 
 
-def prices_table(rng: np.random.Generator, hotels: HotelArrays, as_of_micros: int) -> pa.Table:
+def prices_table(rng: np.random.Generator, hotels: HotelArrays, as_of_micros: int, *,
+                 stalled: np.ndarray | None = None) -> pa.Table:
     """Daily price and free rooms of every hotel for the 90 days from ``as_of``'s date.
 
     Prices rise on Friday and Saturday nights and in summer; rooms run out
-    more often on busy days, and some days are sold out.
+    more often on busy days, and some days are sold out. ``published_at`` is
+    when a hotel's list was published: ``as_of``, or :data:`STALLED_FOR_DAYS` days before
+    it for the hotels ``stalled`` marks (a boolean mask by ``hotel_id - 1``).
     """
     hotel_count = len(hotels.city)
     first_day = as_of_micros // MICROS_PER_DAY
@@ -79,12 +84,15 @@ def prices_table(rng: np.random.Generator, hotels: HotelArrays, as_of_micros: in
     free_share = 0.35 - 0.15 * weekend - 0.5 * (season - 1.0) + rng.normal(0.0, 0.12, len(days))
     rooms = rng.binomial(hotels.capacity[hotel], np.clip(free_share, 0.0, 1.0))
     rooms[rng.random(len(days)) < 0.05] = 0
+    late = np.zeros(hotel_count, dtype=bool) if stalled is None else stalled
+    published = as_of_micros - np.where(late[hotel], STALLED_FOR_DAYS * MICROS_PER_DAY, 0)
     return pa.table(
         {
             "hotel_id": pa.array(hotel + 1, pa.int64()),
             "date": pa.array(days.astype(np.int32), pa.date32()),
             "price": pa.array(np.round(price, 2), pa.float64()),
             "rooms_available": pa.array(rooms, pa.int64()),
+            "published_at": pa.array(published, TIMESTAMP_TYPE),
         }
     )
 

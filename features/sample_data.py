@@ -7,6 +7,12 @@ with microsecond precision (Spark rejects nanosecond timestamps in Parquet).
 Two facts hold at every scale the demo relies on: user 42 exists (a 4-star
 traveller from Berlin with a budget of 150 EUR a night), and Lisbon has at
 least a dozen hotels, some within and some over that budget.
+
+A few hotels (about 2%) have a stalled price feed: their price list was
+published (``published_at`` in ``prices``) three days before ``as_of``, so it
+serves as expired. At least one hotel of each of :data:`STALLED_CITIES` is
+stalled, no hotel of Lisbon is, and every city keeps at least one hotel with a
+fresh price list.
 """
 
 from __future__ import annotations
@@ -50,6 +56,9 @@ HOTEL_STAR_SHARE = (0.08, 0.2, 0.35, 0.27, 0.1)
 USER_STAR_SHARE = (0.05, 0.15, 0.35, 0.33, 0.12)
 ROW_GROUP_SIZE = 131_072
 SECONDS_PER_YEAR = 365 * 86_400
+STALLED_SHARE = 0.02
+STALLED_CITIES = ("Paris", "London", "Rome")
+"""Popular cities that always hold a hotel with a stalled price feed."""
 
 CITY_NAMES = [city.name for city in CITIES]
 CITY_POPULARITY = np.array([city.popularity for city in CITIES], dtype=np.float64)
@@ -90,11 +99,13 @@ def generate(
     )
     hotels = _hotel_arrays(hotel_rng, _row_count("hotels", scale))
     users = _user_arrays(user_rng, _row_count("users", scale))
+    hotels_table = _hotels_table(hotel_rng, hotels)
+    stalled = _stalled_hotels(hotel_rng, hotels.city)
     tables = {
         "cities": _cities_table(),
-        "hotels": _hotels_table(hotel_rng, hotels),
+        "hotels": hotels_table,
         "users": _users_table(user_rng, users, as_of_micros),
-        "prices": prices_table(price_rng, hotels, as_of_micros),
+        "prices": prices_table(price_rng, hotels, as_of_micros, stalled=stalled),
         "bookings": bookings_table(
             booking_rng,
             hotels,
@@ -165,6 +176,31 @@ def _hotel_arrays(rng: np.random.Generator, count: int) -> HotelArrays:
         popularity=np.exp(0.6 * quality + rng.normal(0.0, 0.5, size=count)),
         capacity=10 + stars * rng.integers(4, 30, size=count),
     )
+
+
+def _stalled_hotels(rng: np.random.Generator, city: np.ndarray) -> np.ndarray:
+    """Which hotels have a stalled price feed (a boolean mask by ``hotel_id - 1``).
+
+    One hotel of each of :data:`STALLED_CITIES` first, then hotels in a random
+    order up to :data:`STALLED_SHARE` of all; never a hotel of the demo city,
+    never the last hotel of a city with a fresh price list. Drawn after every
+    other hotel attribute, so adding it changed none of them.
+    """
+    keys = rng.random(len(city))
+    stalled = np.zeros(len(city), dtype=bool)
+    fresh = np.bincount(city, minlength=len(CITIES))
+    excluded = CITY_NAMES.index(DEMO_CITY)
+    first = [np.flatnonzero(city == CITY_NAMES.index(name)) for name in STALLED_CITIES]
+    order = [members[np.argmin(keys[members])] for members in first if len(members)]
+    target = max(round(STALLED_SHARE * len(city)), len(order))
+    for hotel in [*order, *np.argsort(keys, kind="stable")]:
+        if int(stalled.sum()) >= target:
+            break
+        if stalled[hotel] or city[hotel] == excluded or fresh[city[hotel]] <= 1:
+            continue
+        stalled[hotel] = True
+        fresh[city[hotel]] -= 1
+    return stalled
 
 
 def _user_arrays(rng: np.random.Generator, count: int) -> UserArrays:

@@ -2,7 +2,7 @@
 
 Each question is drawn by a recipe (a plain search per sort, one with
 amenities, stars or a price cap, a traveller whose budget no hotel fits, a
-refusal of each kind) and kept only when :func:`expected_outcome` gives the
+search in a city with stalled prices, a refusal of each kind) and kept only when :func:`expected_outcome` gives the
 recipe's outcome, so every expected fact holds by construction.
 """
 
@@ -35,8 +35,9 @@ DEFAULT_SEED = 20_260_317
 DRAWN_REFUSALS: tuple[Kind, ...] = ("unknown_city", "check_in_in_past",
                                     "dates_outside_price_window", "stay_too_long",
                                     "unknown_user", "no_availability")
-"""The refusals every drawn set holds (expired or missing data cannot be drawn: a fresh
-sync serves every record as PRESENT)."""
+"""The refusals every drawn set holds (a refusal for expired or missing data cannot be
+drawn: every city keeps hotels with fresh data; hotels with stalled prices are asked
+about in stale questions instead)."""
 UNKNOWN_CITIES = ("Atlantis", "El Dorado", "Gotham", "Berlinn", "Lisbonne", "Romma",
                   "Narnia", "Pariss", "Wakanda", "Madridd")
 """Destinations the sample data does not know: made up, or a known city misspelt."""
@@ -55,7 +56,10 @@ def draw_questions(data: SampleData, today: dt.date, count: int = DEFAULT_COUNT,
     """Draw ``count`` questions about ``data``, asked on ``today``.
 
     The same data, day, count and seed give the same questions. Each refusal of
-    :data:`DRAWN_REFUSALS` gets one question in fifteen (at least one); the rest
+    :data:`DRAWN_REFUSALS` gets one question in fifteen (at least one); so do
+    stale questions (none below fifteen questions): answers in a city where some
+    hotels have stalled, expired prices, which the answer must say were left
+    out (plain answers instead when the data has no stalled hotel). The rest
     are answers: every sort, with and without constraints, and some where no
     hotel fits the traveller's budget.
 
@@ -70,6 +74,7 @@ def draw_questions(data: SampleData, today: dt.date, count: int = DEFAULT_COUNT,
     draw = _Draw(data, today, random.Random(seed))
     each = max(1, count // 15)
     drawn = [draw.refusal(kind) for kind in DRAWN_REFUSALS for _ in range(each)]
+    drawn += [draw.stale() for _ in range(count // 15)]
     drawn += [draw.answer(number) for number in range(count - len(drawn))]
     draw.rng.shuffle(drawn)
     return [GoldenQuestion(f"q{number:02d}", text, stay, expected)
@@ -106,6 +111,15 @@ class _Draw:
             return self._first(recipe, "answer", accept)
         except NotFound:
             return self._first(self._sorted("price"), "answer", _any)
+
+    def stale(self) -> Drawn:
+        """An answer in a city where some hotels' prices have expired (a stalled feed)."""
+        cities = [city for city in self.cities
+                  if any(hotel.hotel_id in self.data.stalled for hotel in self.data.hotels[city])]
+        if not cities:
+            return self._first(self._sorted("price"), "answer", _any)
+        return self._first(lambda: self._stay(city=self.rng.choice(cities)), "answer",
+                           _some_expired)
 
     def refusal(self, kind: Kind) -> Drawn:
         """A question the tools must refuse with ``kind``."""
@@ -212,6 +226,10 @@ def _any(expected: Expected) -> bool:
 
 def _none_within_budget(expected: Expected) -> bool:
     return expected.within_budget == 0
+
+
+def _some_expired(expected: Expected) -> bool:
+    return bool(expected.expired)
 
 
 def question_text(rng: random.Random, stay: Stay) -> str:

@@ -6,6 +6,11 @@ writes (``hotels``, ``prices``, ``users``, ``bookings``, ``cities``) and
 "Travel tools") with exact decimals: which hotels come first and the first one's
 total, or the refusal the tools must give. It shares no code with the Spark jobs
 or the travel functions, so it checks them.
+
+A hotel whose price list was published more than :data:`PRICES_TTL` before the
+newest one (a stalled feed) serves as expired: ``hotel_search`` leaves it out
+and counts it in ``excluded.data_expired``, so it is never expected among the
+first hotels.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ TOP = 3
 """How many of the first hotels a search must get right."""
 DATASETS = ("cities", "hotels", "users", "prices", "bookings")
 CENT = Decimal("0.01")
+PRICES_TTL = dt.timedelta(days=1)
+"""The time to live of the ``hotel_prices`` view."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +71,8 @@ class Expected:
         top_total: The first hotel's total for the stay, in EUR.
         matching: How many hotels pass every filter.
         within_budget: How many of them fit the traveller's budget (``None``: no budget).
+        expired: How many hotels of the city were left out because their prices
+            expired (``None``: not known).
     """
 
     kind: Kind
@@ -72,6 +81,7 @@ class Expected:
     top_total: Decimal | None = None
     matching: int | None = None
     within_budget: int | None = None
+    expired: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +122,8 @@ class SampleData:
         nights: Per hotel, per night: the price (as stored) and the rooms free.
         travellers: Budget and preferences by user id.
         windows: Per city, the first and last nights priced at some of its hotels.
+        stalled: The hotels whose price list was published more than
+            :data:`PRICES_TTL` before the newest one; their prices serve as expired.
     """
 
     cities: tuple[str, ...]
@@ -119,6 +131,7 @@ class SampleData:
     nights: Mapping[int, Mapping[dt.date, tuple[float, int]]]
     travellers: Mapping[int, Traveller]
     windows: Mapping[str, tuple[dt.date, dt.date] | None]
+    stalled: frozenset[int] = frozenset()
 
     def city_named(self, name: str) -> str | None:
         """The destination ``name`` means, without case or accents; ``None`` when unknown."""
@@ -127,8 +140,9 @@ class SampleData:
 
 
 def _window(hotels: tuple[Hotel, ...], nights: Mapping[int, Mapping[dt.date, Any]],
-            ) -> tuple[dt.date, dt.date] | None:
-    days = [day for hotel in hotels for day in nights.get(hotel.hotel_id, {})]
+            stalled: frozenset[int]) -> tuple[dt.date, dt.date] | None:
+    days = [day for hotel in hotels if hotel.hotel_id not in stalled
+            for day in nights.get(hotel.hotel_id, {})]
     return (min(days), max(days)) if days else None
 
 
@@ -149,6 +163,7 @@ def read_sample_data(raw_dir: Path) -> SampleData:
 
     A hotel's rating is the mean of its ratings, half up to the cent: the
     generator rates only stays over by its ``as_of``, so every rating is known.
+    Prices without ``published_at`` count as published together (none stalled).
 
     Raises:
         NotFound: when a dataset is missing.
@@ -178,8 +193,19 @@ def read_sample_data(raw_dir: Path) -> SampleData:
                        "preferred_amenities"]].itertuples(index=False)}
     cities = tuple(sorted(read["cities"].city))
     by_city = {city: tuple(hotels.get(city, ())) for city in cities}
+    stalled = _stalled(read["prices"])
     return SampleData(cities, by_city, nights, travellers,
-                      {city: _window(by_city[city], nights) for city in cities})
+                      {city: _window(by_city[city], nights, stalled) for city in cities},
+                      stalled)
+
+
+def _stalled(prices: pd.DataFrame) -> frozenset[int]:
+    """Hotels whose price list was published more than :data:`PRICES_TTL` before the newest."""
+    if "published_at" not in prices or prices.empty:
+        return frozenset()
+    published = prices.groupby("hotel_id").published_at.max()
+    late = published[published < published.max() - PRICES_TTL]
+    return frozenset(int(hotel_id) for hotel_id in late.index)
 
 
 def expected_outcome(data: SampleData, stay: Stay, today: dt.date) -> Expected:
@@ -187,7 +213,8 @@ def expected_outcome(data: SampleData, stay: Stay, today: dt.date) -> Expected:
 
     Refusals are checked in this order (a drawn question has at most one): the
     nights, the check-in, the city, the price window; then a MISSING profile,
-    then no hotel matching.
+    then no hotel matching. Hotels with stalled prices are left out (and counted
+    in ``expired``), as their prices serve as expired.
     """
     if stay.nights > MAX_NIGHTS:
         return Expected("stay_too_long")
@@ -212,14 +239,20 @@ def expected_outcome(data: SampleData, stay: Stay, today: dt.date) -> Expected:
         kind, tuple(option.hotel.hotel_id for option in ordered[:TOP]),
         None if first is None else first.hotel.name, None if first is None else first.total,
         len(matches), None if budget is None else sum(option.total <= budget
-                                                      for option in matches))
+                                                      for option in matches),
+        sum(hotel.hotel_id in data.stalled for hotel in data.hotels[city]))
 
 
 def bookable(data: SampleData, city: str, check_in: dt.date, nights: int) -> list[Option]:
-    """The hotels of ``city`` with a free room and a price every night of the stay."""
+    """The hotels of ``city`` with a free room and a price every night of the stay.
+
+    Hotels with stalled prices are not bookable: their prices serve as expired.
+    """
     days = [check_in + dt.timedelta(days=offset) for offset in range(nights)]
     options = []
     for hotel in data.hotels[city]:
+        if hotel.hotel_id in data.stalled:
+            continue
         known = data.nights.get(hotel.hotel_id, {})
         stay = [known.get(day) for day in days]
         if any(night is None or night[1] <= 0 for night in stay):

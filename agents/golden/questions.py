@@ -8,7 +8,7 @@ One line per question::
                      "sort": "fit"},
      "expect": {"kind": "answer", "top_hotel_ids": [17, 3, 8],
                 "top_hotel_name": "Casa Alfama Garden", "top_total": "512.40",
-                "matching": 9, "within_budget": 4}}
+                "matching": 9, "within_budget": 4, "expired": 0}}
 
 ``constraints`` and ``expect`` may be left out: without ``expect`` the outcome is
 computed from the sample data; inside it, every fact but ``kind`` is optional.
@@ -57,7 +57,8 @@ class GoldenQuestion:
                             "sort": stay.sort},
             "expect": {"kind": expected.kind, "top_hotel_ids": list(expected.top_hotel_ids),
                        "top_hotel_name": expected.top_hotel_name, "top_total": total,
-                       "matching": expected.matching, "within_budget": expected.within_budget},
+                       "matching": expected.matching, "within_budget": expected.within_budget,
+                       "expired": expected.expired},
         }
 
 
@@ -84,6 +85,7 @@ class _Expect(BaseModel):
     top_total: Decimal | None = Field(default=None, ge=0, le=100_000_000, decimal_places=2)
     matching: int | None = Field(default=None, ge=0, le=1_000_000)
     within_budget: int | None = Field(default=None, ge=0, le=1_000_000)
+    expired: int | None = Field(default=None, ge=0, le=1_000_000)
 
 
 class _Line(BaseModel):
@@ -161,4 +163,4 @@ def _stay(line: _Line) -> Stay:
 
 def _expected(expect: _Expect) -> Expected:
     return Expected(expect.kind, tuple(expect.top_hotel_ids), expect.top_hotel_name,
-                    expect.top_total, expect.matching, expect.within_budget)
+                    expect.top_total, expect.matching, expect.within_budget, expect.expired)

@@ -4,6 +4,9 @@ An answer question is right when ``hotel_search`` put the expected hotels first
 with the expected total, and the answer names the first hotel and states that
 total (``€512.40``; ``512,40`` and ``1,512.40`` count too); when no hotel fits
 the budget, the answer must say so, and must not say it when some hotel does.
+When hotels of the city have expired prices, ``hotel_search`` must count them in
+``excluded.data_expired`` and the answer must say they were left out because
+their data expired.
 A refusal is right when the tools gave it (the error code, the MISSING profile,
 no matching hotel) and the answer says so in words.
 """
@@ -41,6 +44,11 @@ _SAYS: dict[str, str] = {
 """Words that say each refusal, any case."""
 _NO_HOTEL_FITS = re.compile(r"\b(?:no hotels?|none)\b[^.\n]*\b(?:fits?|within)\b[^.\n]*"
                             r"\bbudget", re.IGNORECASE)
+_LEFT_OUT = r"\b(?:left out|excluded|omitted|skipped|not (?:shown|included|considered))\b"
+_EXPIRED = r"\b(?:expired|out of date|outdated|stale)\b"
+_SAYS_EXPIRED_LEFT_OUT = re.compile(rf"{_LEFT_OUT}[^.\n]*{_EXPIRED}|{_EXPIRED}[^.\n]*{_LEFT_OUT}",
+                                    re.IGNORECASE)
+"""A sentence saying hotels were left out because their data expired."""
 _OVER_BUDGET = re.compile(r"\bover (?:the |your |their )?budget|\bno hotels?\b[^.\n]*\bbudget"
                           r"|\bnone\b[^.\n]*\bbudget", re.IGNORECASE)
 
@@ -113,6 +121,9 @@ def _answer_problems(expected: Expected, outcome: str, answer: str,
         problems.append(f"the answer does not name {name}")
     if total is not None and not _states_amount(answer, total):
         problems.append(f"the answer does not state the total €{total:.2f}")
+    if expected.expired and _SAYS_EXPIRED_LEFT_OUT.search(answer) is None:
+        problems.append(f"{expected.expired} hotels have expired prices and the answer does "
+                        "not say they were left out")
     return problems + _budget_problems(expected, answer)
 
 
@@ -134,6 +145,11 @@ def _search_problems(expected: Expected, outputs: Mapping[str, Any]) -> list[str
         if wanted is not None and outputs.get(count) != wanted:
             problems.append(f"hotel_search counted {count}={outputs.get(count)}; the data "
                             f"says {wanted}")
+    excluded = outputs.get("excluded")
+    expired = excluded.get("data_expired") if isinstance(excluded, Mapping) else None
+    if expected.expired is not None and (expired or 0) != expected.expired:
+        problems.append(f"hotel_search counted data_expired={expired}; the data says "
+                        f"{expected.expired}")
     return problems
 
 
