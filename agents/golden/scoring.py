@@ -122,8 +122,9 @@ def _answer_problems(expected: Expected, outcome: str, answer: str,
     if total is not None and not _states_amount(answer, total):
         problems.append(f"the answer does not state the total €{total:.2f}")
     if expected.expired and _SAYS_EXPIRED_LEFT_OUT.search(answer) is None:
-        problems.append(f"{expected.expired} hotels have expired prices and the answer does "
-                        "not say they were left out")
+        hotels = "1 hotel" if expected.expired == 1 else f"{expected.expired} hotels"
+        problems.append(f"the answer does not say that {hotels} with expired prices were "
+                        "left out")
     return problems + _budget_problems(expected, answer)
 
 

@@ -49,9 +49,9 @@ TODAY = AS_OF.date()
 
 @pytest.fixture(scope="module")
 def raw_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample data at its smallest: 50 hotels, 200 users, 10,000 bookings."""
+    """The sample data small: 100 hotels (3 with stalled prices), 400 users, 20,000 bookings."""
     directory = tmp_path_factory.mktemp("raw")
-    generate(directory, as_of=AS_OF, scale=0.01)
+    generate(directory, as_of=AS_OF, scale=0.02)
     return directory
 
 
@@ -81,6 +81,9 @@ def test_sixty_questions_cover_every_refusal_and_every_sort(
     assert len(questions) == DEFAULT_COUNT == 60
     assert {kind: kinds[kind] for kind in DRAWN_REFUSALS} == dict.fromkeys(DRAWN_REFUSALS, 4)
     assert kinds["answer"] == 36
+    stale = [question for question in answers if question.expected.expired]
+    assert len(stale) >= 4
+    assert {question.stay.city for question in stale} <= {"Paris", "London", "Rome"}
     assert {question.stay.sort for question in answers} == {"price", "rating", "fit"}
     assert any(question.expected.within_budget == 0 for question in answers)
     assert any(question.expected.within_budget for question in answers)
@@ -135,14 +138,17 @@ def served_search(data: SampleData, stay: Stay, today: dt.date) -> dict[str, Any
         raise StayTooLong(stay.nights)  # the endpoint's input bound
     city = travel.city_name(stay.city, list(data.cities), AS_OF)
     hotels = sorted(data.hotels[city], key=lambda hotel: hotel.hotel_id)
-    nights = [sorted(data.nights[hotel.hotel_id].items()) for hotel in hotels]
+    # a stalled hotel's prices serve as expired: no values, an as_of
+    nights = [None if hotel.hotel_id in data.stalled
+              else sorted(data.nights[hotel.hotel_id].items()) for hotel in hotels]
     options = travel.stay_options(
         city, [hotel.hotel_id for hotel in hotels], [hotel.name for hotel in hotels],
         [hotel.stars for hotel in hotels],
         [None if hotel.rating is None else float(hotel.rating) for hotel in hotels],
         [sorted(hotel.amenities) for hotel in hotels], [AS_OF] * len(hotels),
-        [days[0][0] for days in nights], [[price for _, (price, _) in days] for days in nights],
-        [[rooms for _, (_, rooms) in days] for days in nights], [AS_OF] * len(hotels),
+        [days and days[0][0] for days in nights],
+        [days and [price for _, (price, _) in days] for days in nights],
+        [days and [rooms for _, (_, rooms) in days] for days in nights], [AS_OF] * len(hotels),
         travel.stay_dates(stay.check_in, stay.nights, dt.datetime.combine(today, dt.time(),
                                                                           dt.UTC)),
         stay.nights)
@@ -166,8 +172,9 @@ def test_expected_facts_agree_with_the_travel_functions(
             continue
         hotels = found["hotels"]
         assert (tuple(hotel["hotel_id"] for hotel in hotels), found["matching"],
-                found["within_budget"]) == (
-            expected.top_hotel_ids, expected.matching, expected.within_budget), question.text
+                found["within_budget"], found["excluded"]["data_expired"]) == (
+            expected.top_hotel_ids, expected.matching, expected.within_budget,
+            expected.expired), question.text
         if hotels:
             assert (hotels[0]["name"], hotels[0]["total_price"]) == (
                 expected.top_hotel_name, expected.top_total)
@@ -367,3 +374,37 @@ def test_a_refusal_needs_the_code_and_the_words(
     assert no_tool.problems == ("expected unknown_city; the tools gave no_search",)
     answered = score(first_of(questions, "answer"), answer, calls)
     assert answered.problems == ("expected an answer; the tools gave unknown_city",)
+
+
+def test_stalled_hotels_are_left_out_and_the_answer_must_say_so(
+    data: SampleData, questions: list[GoldenQuestion],
+) -> None:
+    question = next(q for q in questions if q.expected.kind == "answer" and q.expected.expired)
+    city_stalled = {hotel.hotel_id for hotel in data.hotels[question.stay.city]} & data.stalled
+    assert question.expected.expired == len(city_stalled) >= 1
+    assert not city_stalled & set(question.expected.top_hotel_ids)
+    answer, calls = rendered(data, question)
+    sentence = next(line for line in answer.splitlines() if "left out" in line)
+    assert "expired" in sentence
+    assert score(question, answer, calls).correct
+
+    silent = score(question, answer.replace(sentence, ""), calls)
+    hotels = "1 hotel" if len(city_stalled) == 1 else f"{len(city_stalled)} hotels"
+    assert silent.problems == (f"the answer does not say that {hotels} with expired prices "
+                               "were left out",)
+    miscounted = dataclasses.replace(question, expected=dataclasses.replace(
+        question.expected, expired=len(city_stalled) + 1))
+    assert score(miscounted, answer, calls).problems[0].startswith(
+        "hotel_search counted data_expired=")
+
+
+def test_prices_without_publication_times_have_no_stalled_hotel(
+    raw_dir: Path, tmp_path: Path,
+) -> None:
+    for name in ("cities", "hotels", "users", "bookings"):
+        (tmp_path / f"{name}.parquet").write_bytes((raw_dir / f"{name}.parquet").read_bytes())
+    prices = pd.read_parquet(raw_dir / "prices.parquet").drop(columns="published_at")
+    prices.to_parquet(tmp_path / "prices.parquet")
+
+    assert read_sample_data(tmp_path).stalled == frozenset()
+    assert read_sample_data(raw_dir).stalled

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from groundwork.features.sample_data import generate
+from groundwork.features.sample_data import STALLED_CITIES, generate
 
 AS_OF = dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC)
 DATASETS = ("cities", "hotels", "users", "prices", "bookings")
@@ -112,6 +112,7 @@ def test_timestamps_are_utc_microseconds(raw_dir: Path) -> None:
     assert bookings.schema.field("booked_at").type == MICROS_UTC
     assert bookings.schema.field("check_in").type == pa.date32()
     assert read(raw_dir, "prices").schema.field("date").type == pa.date32()
+    assert read(raw_dir, "prices").schema.field("published_at").type == MICROS_UTC
 
 
 def test_bookings_cover_two_years_before_as_of(raw_dir: Path) -> None:
@@ -141,3 +142,30 @@ def test_travellers_favour_their_budget_and_stars(raw_dir: Path) -> None:
     assert (stays.stars == stays.preferred_stars).mean() > 0.3
     assert (stays.base_price <= stays.budget_per_night).mean() > 0.5
     assert (stays.user_id == 42).sum() > 0
+
+
+def published_by_hotel(raw_dir: Path) -> pd.Series:
+    """Each hotel's price-list publication; every row of a hotel must carry the same."""
+    published = read(raw_dir, "prices").to_pandas().groupby("hotel_id").published_at
+    assert (published.nunique() == 1).all()
+    return published.first()
+
+
+def test_a_few_hotels_have_a_stalled_price_feed(tmp_path: Path) -> None:
+    generate(tmp_path, as_of=AS_OF, scale=0.15)
+    hotels = read(tmp_path, "hotels").to_pandas().set_index("hotel_id")
+    published = published_by_hotel(tmp_path)
+    stalled = published[published == pd.Timestamp(AS_OF - dt.timedelta(days=3))].index
+    assert set(published) == {pd.Timestamp(AS_OF), pd.Timestamp(AS_OF - dt.timedelta(days=3))}
+    assert len(stalled) == round(0.02 * len(hotels)) == 15
+    stalled_cities = set(hotels.city[stalled])
+    assert set(STALLED_CITIES) <= stalled_cities and "Lisbon" not in stalled_cities
+    fresh = hotels.drop(index=stalled)
+    assert set(fresh.city) == set(hotels.city)  # every city keeps a fresh price list
+
+
+def test_no_city_loses_its_only_fresh_price_list(raw_dir: Path) -> None:
+    """At the smallest scale the popular cities hold one hotel each: none stalls."""
+    hotels = read(raw_dir, "hotels").to_pandas()
+    assert (published_by_hotel(raw_dir) == pd.Timestamp(AS_OF)).all()
+    assert hotels[hotels.city.isin(STALLED_CITIES)].groupby("city").size().max() == 1
