@@ -52,12 +52,20 @@ def mean_half_up(ratings: pd.Series) -> float:
     return float((total / len(ratings)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
+def stalled_hotels(data: TravelData) -> pd.Series:
+    """Publication of each hotel whose price list was published before both snapshots."""
+    published = raw(data, "prices").groupby("hotel_id").published_at.max()
+    return published[published < pd.Timestamp(data.as_of - dt.timedelta(days=1))]
+
+
 def test_row_counts_and_two_snapshots(travel_data: TravelData) -> None:
     hotels, users = len(raw(travel_data, "hotels")), len(raw(travel_data, "users"))
+    stalled = len(stalled_hotels(travel_data))
+    assert stalled == round(0.02 * hotels) > 0
     assert travel_data.row_counts == {
         "user_profile": 2 * users,
         "hotel_stats": 2 * hotels,
-        "hotel_prices": 2 * hotels,
+        "hotel_prices": 2 * hotels - stalled,
         "city_top_hotels": 2 * 40,
         "city_directory": 2,
     }
@@ -65,7 +73,7 @@ def test_row_counts_and_two_snapshots(travel_data: TravelData) -> None:
     expected = {
         "user_profile": {as_of - WEEK, as_of},
         "hotel_stats": {as_of - WEEK, as_of},
-        "hotel_prices": {as_of - dt.timedelta(days=1), as_of},
+        "hotel_prices": {as_of - dt.timedelta(days=1), as_of, as_of - dt.timedelta(days=3)},
         "city_top_hotels": {as_of - WEEK, as_of},
         "city_directory": {as_of - WEEK, as_of},
     }
@@ -151,13 +159,32 @@ def test_hotel_prices_match_raw_prices(travel_data: TravelData) -> None:
     table = feature_table(travel_data, "hotel_prices")
     prices = raw(travel_data, "prices").sort_values(["hotel_id", "date"])
     for at in (travel_data.as_of - dt.timedelta(days=1), travel_data.as_of):
-        computed = snapshot(table, at, "hotel_id")
         for hotel_id, days in prices.groupby("hotel_id"):
-            row = computed.loc[hotel_id]
+            # a list is true from its publication: never from later than it
+            event_ts = min(pd.Timestamp(at), days.published_at.max())
+            rows = table[(table.hotel_id == hotel_id) & (table.event_ts == event_ts)]
+            assert len(rows) == 1, hotel_id
+            row = rows.iloc[0]
             assert row.prices_from == travel_data.as_of.date()
             assert list(row.nightly_prices) == days.price.tolist()
             assert list(row.rooms_available) == days.rooms_available.tolist()
             assert len(row.nightly_prices) == 90
+
+
+def test_a_stalled_hotel_has_one_row_at_its_publication(travel_data: TravelData) -> None:
+    table = feature_table(travel_data, "hotel_prices")
+    hotels = raw(travel_data, "hotels").set_index("hotel_id")
+    stalled = stalled_hotels(travel_data)
+    assert "Lisbon" not in set(hotels.city[stalled.index])
+    assert {"Paris", "London", "Rome"} <= set(hotels.city[stalled.index])
+    rows = table[table.hotel_id.isin(stalled.index)].set_index("hotel_id")
+    assert sorted(rows.index) == sorted(stalled.index)  # one row each, not two
+    assert (rows.event_ts == stalled.reindex(rows.index)).all()
+    assert (rows.event_ts == pd.Timestamp(travel_data.as_of - dt.timedelta(days=3))).all()
+    fresh = table[~table.hotel_id.isin(stalled.index)]
+    assert fresh.groupby("hotel_id").size().eq(2).all()
+    assert set(fresh.event_ts) == {pd.Timestamp(travel_data.as_of - dt.timedelta(days=1)),
+                                   pd.Timestamp(travel_data.as_of)}
 
 
 def expected_rankings(data: TravelData, at: dt.datetime) -> pd.DataFrame:
