@@ -6,7 +6,9 @@ shares no code with the Spark jobs or the travel functions. Over 240 random
 requests (user, city spelled in any case, check-in, nights, filters, sort,
 limit) the served answer must match it exactly: the hotels and their order,
 every price, the counts, and the budget verdict ("no hotel fits" only when no
-hotel of the whole city fits).
+hotel of the whole city fits). A hotel whose price list was published more than
+the prices' TTL (1 day) before now serves as expired: it is counted in
+``excluded.data_expired`` and never offered.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ REQUESTS = 240
 SEED = 7_310_417  # used by no other test
 CENT = Decimal("0.01")
 SORTS = ("price", "rating", "fit")
+PRICES_TTL = dt.timedelta(days=1)
 
 
 def exact(value: float) -> Decimal:
@@ -50,6 +53,7 @@ class RawWorld:
     cities: list[str]
     amenities: list[str]
     first_day: dt.date
+    expired: frozenset[int]       # hotels whose price list is older than PRICES_TTL
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +78,11 @@ def world(travel_data: TravelData) -> RawWorld:
     amenities = sorted({name for names in hotels.amenities for name in names})
     users = pd.read_parquet(raw / "users.parquet").set_index("user_id")
     first_day = min(day for days in prices.values() for day in days)
-    return RawWorld(hotels, prices, users, ratings, cities, amenities, first_day)
+    published = prices_frame.groupby("hotel_id").published_at.max()
+    now = pd.Timestamp(dt.datetime.now(dt.UTC))
+    expired = frozenset(int(hotel_id) for hotel_id in published[published < now - PRICES_TTL]
+                        .index)
+    return RawWorld(hotels, prices, users, ratings, cities, amenities, first_day, expired)
 
 
 @dataclass(frozen=True)
@@ -137,11 +145,15 @@ class Stay:
 
 
 def city_stays(world: RawWorld, city: str, check_in: dt.date,
-               nights: int) -> tuple[list[Stay], int, int]:
-    """The city's hotels that can host the stay; the count without rooms; the hotel count."""
+               nights: int) -> tuple[list[Stay], int, int, int]:
+    """The city's hotels that can host the stay; the counts without rooms, with expired
+    prices; the hotel count."""
     in_city = world.hotels[world.hotels.city == city]
-    stays, sold_out = [], 0
+    stays, sold_out, expired = [], 0, 0
     for hotel_id, row in in_city.iterrows():
+        if int(hotel_id) in world.expired:
+            expired += 1
+            continue
         days = [check_in + dt.timedelta(days=offset) for offset in range(nights)]
         nights_known = [world.prices[int(hotel_id)][day] for day in days]
         if min(rooms for _, rooms in nights_known) <= 0:
@@ -151,7 +163,7 @@ def city_stays(world: RawWorld, city: str, check_in: dt.date,
         stays.append(Stay(int(hotel_id), nightly, sum(nightly, Decimal(0)),
                           min(rooms for _, rooms in nights_known), int(row.stars),
                           world.ratings.get(int(hotel_id)), {a.lower() for a in row.amenities}))
-    return stays, sold_out, len(in_city)
+    return stays, sold_out, expired, len(in_city)
 
 
 def fit_score(stay: Stay, profile: pd.Series | None) -> Decimal:
@@ -169,11 +181,12 @@ def unrated_last(stay: Stay) -> Decimal:
 
 def expected_search(world: RawWorld, request: Request) -> dict[str, Any]:
     city = next(name for name in world.cities if name.lower() == request.city.strip().lower())
-    stays, sold_out, in_city = city_stays(world, city, request.check_in, request.nights)
+    stays, sold_out, expired, in_city = city_stays(world, city, request.check_in,
+                                                   request.nights)
     profile = None if request.user_id is None else world.users.loc[request.user_id]
     budget = None if profile is None else exact(profile.budget_per_night)
     wanted = {amenity.lower() for amenity in request.amenities or ()}
-    excluded = {"no_rooms": sold_out, "below_min_stars": 0, "missing_amenities": 0,
+    excluded = {"data_expired": expired, "no_rooms": sold_out, "below_min_stars": 0, "missing_amenities": 0,
                 "over_max_price": 0}
     matches = []
     for stay in stays:
@@ -208,7 +221,7 @@ def expected_search(world: RawWorld, request: Request) -> dict[str, Any]:
 
 def expected_offers(world: RawWorld, request: Request) -> dict[str, Any]:
     city = next(name for name in world.cities if name.lower() == request.city.strip().lower())
-    stays, _, _ = city_stays(world, city, request.check_in, request.nights)
+    stays, _, _, _ = city_stays(world, city, request.check_in, request.nights)
     assert request.user_id is not None
     profile = world.users.loc[request.user_id]
     budget = exact(profile.budget_per_night) * request.nights
@@ -274,11 +287,13 @@ def test_every_figure_and_conclusion_matches_the_raw_data(
     headers = {"Authorization": f"Bearer {live_server.token}"}
     mismatches: list[str] = []
     verdicts = {"fits": 0, "none_fit": 0}
+    left_out_as_expired = 0
     with httpx.Client(base_url=live_server.url, headers=headers, timeout=30) as http:
         for number, request in enumerate(requests):
             served = http.post("/v1/endpoints/hotel_search/invoke", json=request.search_body())
             assert served.status_code == 200, (request, served.text)
             expected = expected_search(world, request)
+            left_out_as_expired += expected["excluded"]["data_expired"] > 0
             mismatches += [f"request {number} {request}: {problem}"
                            for problem in compare_search(world, request, served.json(), expected)]
             if request.user_id is None:
@@ -297,3 +312,4 @@ def test_every_figure_and_conclusion_matches_the_raw_data(
             verdicts["none_fit" if no_hotel_fits else "fits"] += 1
     assert mismatches == [], "\n".join(mismatches[:20])
     assert verdicts["fits"] > 20 and verdicts["none_fit"] > 5, verdicts  # both verdicts tested
+    assert world.expired and left_out_as_expired > 10, left_out_as_expired  # stale data tested

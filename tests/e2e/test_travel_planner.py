@@ -57,9 +57,14 @@ def expected_figures(travel_data: TravelData, user_id: int, city: str,
     hotel_ids = latest(travel_data, "city_top_hotels", "city").loc[city].city_hotel_ids
     stats = latest(travel_data, "hotel_stats", "hotel_id")
     prices = latest(travel_data, "hotel_prices", "hotel_id")
-    available = fitting = 0
+    # a stalled price list (older than the view's TTL of a day) serves as expired
+    stale_before = pd.Timestamp(travel_data.as_of - dt.timedelta(days=1))
+    available = fitting = expired = 0
     for hotel_id in hotel_ids:
         hotel, price = stats.loc[hotel_id], prices.loc[hotel_id]
+        if price.event_ts < stale_before:
+            expired += 1
+            continue
         start = (check_in - pd.Timestamp(price.prices_from).date()).days
         stay = price.nightly_prices[start:start + NIGHTS]
         nightly = [Decimal(repr(float(value))) for value in stay]
@@ -72,9 +77,9 @@ def expected_figures(travel_data: TravelData, user_id: int, city: str,
         figures |= {float(hotel.hotel_stars), float(hotel.hotel_rating), float(total),
                     float(cents(total / NIGHTS)), float(rooms), *map(float, nightly)}
     # the counts: hotels in the city, matching (every one with rooms), within budget,
-    # and those left out for want of rooms
+    # those left out for want of rooms and those left out as expired
     figures |= {float(len(hotel_ids)), float(available), float(fitting),
-                float(len(hotel_ids) - available)}
+                float(len(hotel_ids) - available - expired), float(expired)}
     return figures
 
 
