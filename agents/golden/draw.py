@@ -2,8 +2,9 @@
 
 Each question is drawn by a recipe (a plain search per sort, one with
 amenities, stars or a price cap, a traveller whose budget no hotel fits, a
-search in a city with stalled prices, a refusal of each kind) and kept only when :func:`expected_outcome` gives the
-recipe's outcome, so every expected fact holds by construction.
+search in a city with stalled prices, a refusal of each kind) and kept only
+when :func:`expected_outcome` gives the recipe's outcome, so every expected fact
+holds by construction.
 """
 
 from __future__ import annotations

@@ -186,8 +186,8 @@ def expected_search(world: RawWorld, request: Request) -> dict[str, Any]:
     profile = None if request.user_id is None else world.users.loc[request.user_id]
     budget = None if profile is None else exact(profile.budget_per_night)
     wanted = {amenity.lower() for amenity in request.amenities or ()}
-    excluded = {"data_expired": expired, "no_rooms": sold_out, "below_min_stars": 0, "missing_amenities": 0,
-                "over_max_price": 0}
+    excluded = {"data_expired": expired, "no_rooms": sold_out, "below_min_stars": 0,
+                "missing_amenities": 0, "over_max_price": 0}
     matches = []
     for stay in stays:
         if request.min_stars is not None and stay.stars < request.min_stars:
