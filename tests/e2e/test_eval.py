@@ -58,6 +58,9 @@ def test_the_deterministic_planner_gets_every_golden_question_right(
     assert report["figures"]["total"] > 60 * 3
     assert report["figures"]["stale"] == report["figures"]["ungrounded"] == 0
     assert report["verified"] == 60 and report["tokens"] is None
+    stale = [entry for entry in report["results"] if entry["expect"].get("expired")]
+    assert len(stale) >= 4  # cities where stalled price feeds serve expired prices
+    assert all("expired" in entry["answer"] for entry in stale), stale[0]["answer"]
     assert report["tool_calls_per_question"] == 2.0
     assert 0 < report["latency_seconds"]["p50"] <= report["latency_seconds"]["p95"]
     outcomes = {entry["expect"]["kind"] for entry in report["results"]}
