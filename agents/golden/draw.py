@@ -17,7 +17,6 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from groundwork.agents.golden.expected import (
-    SORTS,
     Expected,
     Kind,
     Option,
@@ -28,6 +27,7 @@ from groundwork.agents.golden.expected import (
     expected_outcome,
 )
 from groundwork.agents.golden.questions import GoldenQuestion
+from groundwork.agents.question import SORTS
 from groundwork.errors import InvalidInput, NotFound
 from groundwork.functions.travel_errors import MAX_NIGHTS
 

@@ -25,11 +25,13 @@ from typing import Any, Literal, get_args
 
 import pandas as pd
 
+from groundwork.agents.question import Sort, TravelQuestion
 from groundwork.errors import NotFound
 from groundwork.functions.travel_errors import MAX_NIGHTS
 
-Sort = Literal["price", "rating", "fit"]
-SORTS: tuple[Sort, ...] = get_args(Sort)
+Stay = TravelQuestion
+"""What a golden question asks: the planner's own reading of a question (its
+``not_applied`` stays empty: a golden question asks only what the search applies)."""
 Kind = Literal["answer", "unknown_city", "check_in_in_past", "dates_outside_price_window",
                "stay_too_long", "unknown_user", "no_availability", "data_missing",
                "data_expired"]
@@ -42,20 +44,6 @@ DATASETS = ("cities", "hotels", "users", "prices", "bookings")
 CENT = Decimal("0.01")
 PRICES_TTL = dt.timedelta(days=1)
 """The time to live of the ``hotel_prices`` view."""
-
-
-@dataclass(frozen=True, slots=True)
-class Stay:
-    """What a question asks: the traveller, the stay and the search's constraints."""
-
-    user_id: int
-    city: str
-    check_in: dt.date
-    nights: int
-    max_price_per_night: float | None = None
-    min_stars: int | None = None
-    amenities: tuple[str, ...] = ()
-    sort: Sort = "fit"
 
 
 @dataclass(frozen=True, slots=True)
