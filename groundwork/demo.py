@@ -13,7 +13,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -208,11 +208,12 @@ def answer_document(settings: Settings, question: str, result: PlanResult) -> di
     settings' catalog (``None`` when the catalog is not here or no run reached it).
     """
     verification = result.verification.to_json()
-    runs = _sync_run_finder(settings)
-    for figure in verification["figures"]:
-        for source in figure["sources"]:
-            view, event_ts = source.get("view"), source.get("event_ts")
-            source["sync_run"] = (runs(view, event_ts) if view and event_ts else None)
+    sources = [source for figure in verification["figures"] for source in figure["sources"]]
+    records = {(source["view"], source["event_ts"]) for source in sources
+               if source.get("view") and source.get("event_ts")}
+    runs = _sync_runs(settings, records)
+    for source in sources:
+        source["sync_run"] = runs.get((source.get("view"), source.get("event_ts")))
     return {
         "question": question,
         "answer": result.answer,
@@ -226,25 +227,26 @@ def answer_document(settings: Settings, question: str, result: PlanResult) -> di
     }
 
 
-def _sync_run_finder(settings: Settings) -> Callable[[str, str], dict[str, Any] | None]:
-    """Finds the sync run that wrote a record of a view at an ``event_ts`` (memoised)."""
-    known: dict[tuple[str, str], dict[str, Any] | None] = {}
-    if settings.catalog_url is None and not (settings.state_dir / "catalog.db").exists():
-        return lambda view, event_ts: None
+def _sync_runs(settings: Settings, records: set[tuple[str, str]]
+               ) -> dict[tuple[str, str], dict[str, Any] | None]:
+    """The sync run that wrote each record (view, ``event_ts``), read in one catalog session.
 
-    def find(view: str, event_ts: str) -> dict[str, Any] | None:
-        if (view, event_ts) not in known:
+    Empty when the settings have no catalog here.
+    """
+    if not records or (settings.catalog_url is None
+                       and not (settings.state_dir / "catalog.db").exists()):
+        return {}
+    found: dict[tuple[str, str], dict[str, Any] | None] = {}
+    with open_catalog(settings.resolved_catalog_url, migrate=False) as catalog:
+        for view, event_ts in records:
             moment = dt.datetime.fromisoformat(event_ts.replace("Z", "+00:00"))
-            with open_catalog(settings.resolved_catalog_url, migrate=False) as catalog:
-                run = catalog.sync_history.writer_of(view, moment)
-            known[view, event_ts] = None if run is None else {
+            run = catalog.sync_history.writer_of(view, moment)
+            found[view, event_ts] = None if run is None else {
                 "id": run.id, "view": run.view, "store": run.store,
                 "started_at": run.started_at.isoformat(),
                 "watermark": None if run.watermark is None else run.watermark.isoformat(),
                 "rows_written": run.rows_written}
-        return known[view, event_ts]
-
-    return find
+    return found
 
 
 def _unreachable(url: str, error: BaseException) -> BaseException:
