@@ -23,27 +23,21 @@ hotels ever tie:
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Literal
 
 from typing_extensions import TypedDict  # pydantic reads TypedDict schemas from it on 3.11
 
+from groundwork.functions import destinations
 from groundwork.functions.money import Money, money, to_cents
 from groundwork.functions.travel_errors import (
     CheckInInPast,
     DataExpired,
     DataMissing,
     DatesOutsidePriceWindow,
-    UnknownCity,
 )
 
-CITY_DIRECTORY_KEY = "cities"
-"""The entity key of the ``city_directory`` record that lists every destination."""
-SUGGESTIONS = 3
-"""How many known city names an ``unknown_city`` error suggests."""
 AMENITY_WEIGHT = Decimal("0.3")
 STAR_GAP_WEIGHT = Decimal("0.5")
 
@@ -149,77 +143,6 @@ def budget_total(budget_per_night: float | None, nights: int) -> Money | None:
     if budget_per_night is None:
         return None
     return to_cents(money(budget_per_night) * nights)
-
-
-def directory_key() -> str:
-    """The key of the directory record listing every destination city."""
-    return CITY_DIRECTORY_KEY
-
-
-def normalised(name: str) -> str:
-    """A name without case, accents or extra spaces: ``"  ZÜRICH "`` reads ``"zurich"``."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(bare.casefold().split())
-
-
-def closest_names(name: str, known: Sequence[str], count: int = SUGGESTIONS) -> list[str]:
-    """The known names nearest to ``name``: those it mentions first, then by similarity."""
-    wanted = normalised(name)
-    words = set(wanted.replace(",", " ").split())
-    mentioned = [city for city in known if normalised(city) in words or (
-        " " in normalised(city) and normalised(city) in wanted)]
-    by_similarity = sorted(
-        known, key=lambda city: (-difflib.SequenceMatcher(None, wanted, normalised(city)).ratio(),
-                                 city))
-    ordered = [*mentioned, *(city for city in by_similarity if city not in mentioned)]
-    return ordered[:count]
-
-
-def city_name(city: str, city_names: list[str] | None,
-              city_directory_as_of: dt.datetime | None) -> str:
-    """The destination's name as the data spells it, matched without case or accents.
-
-    Args:
-        city: The city asked for.
-        city_names: Every destination city's name.
-        city_directory_as_of: When the directory was true (``None``: never synced).
-
-    Raises:
-        UnknownCity: with the closest known names.
-        DataMissing: the directory of cities was never synced.
-        DataExpired: the directory of cities has expired.
-    """
-    if city_names is None:
-        if city_directory_as_of is None:
-            raise DataMissing("city_directory", "The directory of cities")
-        raise DataExpired("city_directory", "The directory of cities", city_directory_as_of)
-    wanted = normalised(city)
-    for known in city_names:
-        if normalised(known) == wanted:
-            return known
-    raise UnknownCity(city, closest_names(city, city_names))
-
-
-def city_hotels(city_name: str, city_hotel_ids: list[int] | None,
-                city_top_hotels_as_of: dt.datetime | None) -> list[int]:
-    """Every hotel of the city.
-
-    Args:
-        city_name: The destination.
-        city_hotel_ids: The city's hotels.
-        city_top_hotels_as_of: When the city's record was true (``None``: never synced).
-
-    Raises:
-        DataMissing: the city's record was never synced.
-        DataExpired: the city's record has expired.
-    """
-    if city_hotel_ids is None:
-        what = f"The hotel list of {city_name}"
-        if city_top_hotels_as_of is None:
-            raise DataMissing("city_top_hotels", what, city=city_name)
-        raise DataExpired("city_top_hotels", what, city_top_hotels_as_of, city=city_name)
-    return list(city_hotel_ids)
 
 
 def _night_range(prices_from: dt.date, count: int, check_in: dt.date,
@@ -539,7 +462,8 @@ def ranked_offers(
 
 
 TRAVEL_FUNCTIONS = (
-    check_out, stay_dates, budget_total, directory_key, city_name, city_hotels, stay_options,
+    check_out, stay_dates, budget_total, destinations.directory_key, destinations.city_name,
+    destinations.city_hotels, stay_options,
     search, hotels, matching, within_budget, excluded, hotels_in_city, price_window,
     hotels_available, hotels_within_budget, ranked_offers,
 )

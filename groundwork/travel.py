@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import StringConstraints
 
 from groundwork.dag.spec import EndpointSpec, Input, Lookup
-from groundwork.functions import travel
+from groundwork.functions import destinations, travel
 from groundwork.functions.travel_errors import MAX_NIGHTS, StayTooLong
 
 USER_ID = Input("user_id", int, "The traveller's user id.", {"ge": 1})
@@ -50,8 +50,8 @@ STAY_LOOKUPS = (
            as_of="hotel_prices_as_of", freshness="summary"),
 )
 """Every hotel of the city, in three rounds: the directory, the city, its hotels."""
-STAY_FUNCTIONS = (travel.check_out, travel.stay_dates, travel.directory_key, travel.city_name,
-                  travel.city_hotels, travel.stay_options)
+STAY_FUNCTIONS = (travel.check_out, travel.stay_dates, destinations.directory_key,
+                  destinations.city_name, destinations.city_hotels, travel.stay_options)
 
 HOTEL_SEARCH = EndpointSpec(
     name="hotel_search",

@@ -40,7 +40,7 @@ from groundwork.agents.rest import error_data
 from groundwork.agents.travel_planner import ToolCallRecord
 from groundwork.errors import GroundworkError, InvalidInput, NotFound
 from groundwork.features.sample_data import generate
-from groundwork.functions import travel
+from groundwork.functions import destinations, travel
 from groundwork.functions.travel_errors import MAX_NIGHTS, StayTooLong
 
 AS_OF = dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC)
@@ -136,7 +136,7 @@ def served_search(data: SampleData, stay: Stay, today: dt.date) -> dict[str, Any
     """``hotel_search``'s answer from the travel functions, fed the same raw rows."""
     if stay.nights > MAX_NIGHTS:
         raise StayTooLong(stay.nights)  # the endpoint's input bound
-    city = travel.city_name(stay.city, list(data.cities), AS_OF)
+    city = destinations.city_name(stay.city, list(data.cities), AS_OF)
     hotels = sorted(data.hotels[city], key=lambda hotel: hotel.hotel_id)
     # a stalled hotel's prices serve as expired: no values, an as_of
     nights = [None if hotel.hotel_id in data.stalled

@@ -9,15 +9,13 @@ from typing import Any
 import pytest
 
 from groundwork.errors import GroundworkError
+from groundwork.functions.destinations import city_hotels, city_name, normalised
 from groundwork.functions.money import money, to_cents
 from groundwork.functions.travel import (
     StayOptions,
     budget_total,
     check_out,
-    city_hotels,
-    city_name,
     hotels_within_budget,
-    normalised,
     ranked_offers,
     search,
     stay_dates,
