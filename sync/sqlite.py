@@ -19,6 +19,7 @@ import orjson
 
 from groundwork.errors import DefinitionError, StoreUnavailable
 from groundwork.features.spec import ViewSpec
+from groundwork.sqlite_wal import enter_wal
 from groundwork.sync.base import (
     EntityKey,
     OnlineRow,
@@ -51,7 +52,7 @@ class SQLiteStore(OnlineStore):
     def __init__(self, path: Path, *, busy_timeout_seconds: float = 5.0) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._connection.execute("PRAGMA journal_mode=WAL")
+        enter_wal(self._connection, patience_seconds=busy_timeout_seconds)
         self._connection.execute("PRAGMA synchronous=NORMAL")
         self._connection.execute(f"PRAGMA busy_timeout={round(busy_timeout_seconds * 1000)}")
         # Keep read pages in this connection's cache (up to 64 MiB) rather than

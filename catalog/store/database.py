@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from groundwork.catalog.store.migrate import upgrade
 from groundwork.catalog.store.models import AccessVersionRow, utc_now
 from groundwork.errors import Conflict
+from groundwork.sqlite_wal import enter_wal
 
 SQLITE_BUSY_SECONDS = 60.0
 """How long a SQLite writer waits for the database lock before giving up."""
@@ -148,7 +149,10 @@ def _configure_sqlite_connection(connection: Any, record: Any) -> None:
     commits; without it every audit batch waits for an fsync.
     """
     cursor = connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        enter_wal(cursor, patience_seconds=SQLITE_BUSY_SECONDS)
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
