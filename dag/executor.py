@@ -14,6 +14,9 @@ consumers already handle; the dependents of a failed function fail too.
 Errors reach the client with a fixed message per code (a failed optional
 node's entry too); what failed and why (store type, driver text, the
 exception) goes to the log under the call's trace id.
+
+:func:`groundwork.dag.batch.run_many` serves many requests of one endpoint
+at once on the same :class:`Executor` and :class:`Run` state.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ class Execution:
 
 
 @dataclass(frozen=True, slots=True)
-class _Read:
+class StoreRead:
     """The lookups of one round that one store answers, in one ``read`` call.
 
     Attributes:
@@ -89,11 +92,14 @@ class _Step:
         functions: The round's functions, in dependency order.
         reads: One read per store serving the round's lookups.
         concurrent: Whether the functions run as tasks (two or more are async).
+        awaits: Whether any of the functions is async (the items of a batch then
+            run their functions concurrently).
     """
 
     functions: tuple[Node, ...]
-    reads: tuple[_Read, ...]
+    reads: tuple[StoreRead, ...]
     concurrent: bool
+    awaits: bool
 
 
 def _is_async(node: Node) -> bool:
@@ -133,11 +139,12 @@ class Executor:
         self.outputs = tuple(plan.graph.spec.outputs)
         self.steps = tuple(
             _Step(functions=step.functions, reads=self._reads(step.lookups, store_for),
-                  concurrent=sum(map(_is_async, step.functions)) >= 2)
+                  concurrent=sum(map(_is_async, step.functions)) >= 2,
+                  awaits=any(map(_is_async, step.functions)))
             for step in plan.rounds
         )
 
-    def _reads(self, lookups: Sequence[Node], store_for: StoreResolver) -> tuple[_Read, ...]:
+    def _reads(self, lookups: Sequence[Node], store_for: StoreResolver) -> tuple[StoreRead, ...]:
         by_store: dict[int, list[Node]] = defaultdict(list)
         stores: dict[int, OnlineStore] = {}
         for node in lookups:
@@ -146,7 +153,7 @@ class Executor:
             by_store[id(store)].append(node)
             stores[id(store)] = store
         return tuple(
-            _Read(
+            StoreRead(
                 store=stores[key], nodes=tuple(nodes),
                 features=tuple(self.plan.features_of[node.name] for node in nodes),
                 as_of=tuple(self.plan.as_of_of.get(node.name, "") for node in nodes),
@@ -166,7 +173,7 @@ class Executor:
             NodeFailed: a required function raised.
         """
         now = dt.datetime.now(dt.UTC) if self.clock is None else self.clock()
-        run = _Run(inputs, now)
+        run = Run(inputs, now)
         if self.needs_now:
             run.values[NOW] = now
         for step in self.steps:
@@ -180,12 +187,17 @@ class Executor:
                 await run.read(reads[0])
             elif reads:
                 await asyncio.gather(*(run.read(read) for read in reads))
-        values = run.values
-        outputs = {name: values.get(name) for name in self.outputs}
-        return Execution(outputs=outputs, freshness=run.freshness, errors=run.errors)
+        return run.execution(self.outputs)
 
 
-class _Run:
+def log_failed_read(read: StoreRead, error: StoreUnavailable) -> None:
+    """Log a failed store read under the call's trace id (the client sees a fixed message)."""
+    logger.warning("online store read failed [trace %s]: %s (%s; nodes %s; %s)",
+                   TRACE_ID.get(), error.reason, type(read.store).__name__,
+                   ", ".join(node.name for node in read.nodes), error.context)
+
+
+class Run:
     """The state of one request: values by node name, freshness and per-node errors."""
 
     __slots__ = ("values", "freshness", "errors", "now")
@@ -209,6 +221,20 @@ class _Run:
         else:
             self.errors[node.name] = {"code": NodeFailed.code, "message": NODE_FAILED_MESSAGE}
         self.values[node.name] = None
+
+    def execution(self, outputs: Sequence[str]) -> Execution:
+        """What the call answers: the values of ``outputs``, freshness and errors."""
+        values = self.values
+        return Execution(outputs={name: values.get(name) for name in outputs},
+                         freshness=self.freshness, errors=self.errors)
+
+    async def run_functions(self, step: _Step) -> None:
+        """Run one round's functions: as tasks when two or more are async, else in order."""
+        if step.concurrent:
+            await self.run_concurrently(step.functions)
+        else:
+            for node in step.functions:
+                await self.run_function(node)
 
     async def run_function(self, node: Node) -> None:
         if self.errors:
@@ -250,8 +276,8 @@ class _Run:
             await task
         await self.run_function(node)
 
-    async def read(self, read: _Read) -> None:
-        """Send one store's lookups as one ``read`` and assign what comes back."""
+    def requests(self, read: StoreRead) -> list[ReadRequest]:
+        """What this call asks of one store: per lookup node, its keys and features."""
         values = self.values
         requests = []
         for node, features in zip(read.nodes, read.features, strict=True):
@@ -259,16 +285,29 @@ class _Run:
             key = values.get(node.dependencies[0])
             keys: Sequence[Any] = (key or []) if node.multi else ([] if key is None else [key])
             requests.append(ReadRequest(node.view, keys, features))
+        return requests
+
+    async def read(self, read: StoreRead) -> None:
+        """Send one store's lookups as one ``read`` and assign what comes back."""
+        requests = self.requests(read)
         try:
             batches = await read_within(read.store, requests, read.timeout)
         except StoreUnavailable as error:
-            logger.warning("online store read failed [trace %s]: %s (%s; nodes %s; %s)",
-                           TRACE_ID.get(), error.reason, type(read.store).__name__,
-                           ", ".join(node.name for node in read.nodes), error.context)
-            for node, request, as_of in zip(read.nodes, requests, read.as_of, strict=True):
-                self.fail(node, error)
-                self.assign(node, request, None, as_of)
+            log_failed_read(read, error)
+            self.unread(read, requests, error)
             return
+        self.assign_all(read, requests, batches)
+
+    def unread(self, read: StoreRead, requests: Sequence[ReadRequest],
+               error: StoreUnavailable) -> None:
+        """The store of ``read`` failed: fail its nodes (or the call); their features read None."""
+        for node, request, as_of in zip(read.nodes, requests, read.as_of, strict=True):
+            self.fail(node, error)
+            self.assign(node, request, None, as_of)
+
+    def assign_all(self, read: StoreRead, requests: Sequence[ReadRequest],
+                   batches: Sequence[Sequence[StoredRecord | None]]) -> None:
+        """Assign the records the store of ``read`` returned, one batch per request."""
         for node, request, batch, as_of in zip(read.nodes, requests, batches, read.as_of,
                                                strict=True):
             self.assign(node, request, batch, as_of)

@@ -49,6 +49,18 @@ class NodeError(BaseModel):
     message: str
 
 
+class ItemError(BaseModel):
+    """Why one item of a batch call has no result: the error its own call would answer."""
+
+    code: str = Field(description="Stable machine-readable code, e.g. unknown_city.")
+    message: str = Field(description="Human-readable explanation.")
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+MAX_ITEMS = 1000
+"""Most items one batch call (``invoke-many``) may carry."""
+
+
 def _camel(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
 
@@ -60,10 +72,14 @@ class EndpointSchemas:
     Attributes:
         request: Validates the request body (the inputs object).
         response: Documents the success response.
+        many_request: Validates a batch call's body: ``{"inputs": [request, ...]}``.
+        many_response: Documents a batch call's success response.
     """
 
     request: type[BaseModel]
     response: type[BaseModel]
+    many_request: type[BaseModel]
+    many_response: type[BaseModel]
 
     def input_schema(self) -> dict[str, Any]:
         """JSON Schema of the inputs, self-contained (``$defs`` inline)."""
@@ -235,7 +251,37 @@ def endpoint_schemas(graph: EndpointGraph) -> EndpointSchemas:
         errors=(dict[str, NodeError], Field(description="Failed optional nodes.")),
         trace_id=(str, Field(description="Identifier of this call in the audit log.")),
     )
-    return EndpointSchemas(request=request, response=response)
+    return EndpointSchemas(request=request, response=response,
+                           **_many_models(prefix, request, outputs))
+
+
+def _many_models(prefix: str, request: type[BaseModel], outputs: type[BaseModel]
+                 ) -> dict[str, type[BaseModel]]:
+    """The request and response models of a batch call of one endpoint."""
+    many_request = create_model(
+        f"{prefix}ManyRequest", __config__=ConfigDict(extra="forbid"),
+        __doc__=f"Up to {MAX_ITEMS} calls of the endpoint, answered together and in order.",
+        inputs=(list[request], Field(  # type: ignore[valid-type]
+            min_length=1, max_length=MAX_ITEMS,
+            description=f"The inputs of each call, 1 to {MAX_ITEMS} items.")),
+    )
+    item = create_model(
+        f"{prefix}ItemResult",
+        status=(int, Field(description="The HTTP status this item's own call would answer.")),
+        outputs=(outputs | None,  # type: ignore[arg-type]
+                 Field(description="Null when the item failed.")),
+        freshness=(list[Freshness], Field(description="One entry per entity read.")),
+        errors=(dict[str, NodeError], Field(description="Failed optional nodes.")),
+        error=(ItemError | None, Field(description="Why the item failed; null when it did not.")),
+    )
+    many_response = create_model(
+        f"{prefix}ManyResponse",
+        endpoint=(str, Field(description="Endpoint name.")),
+        results=(list[item], Field(  # type: ignore[valid-type]
+            description="One result per item of `inputs`, in the same order.")),
+        trace_id=(str, Field(description="Identifier of this call in the audit log.")),
+    )
+    return {"many_request": many_request, "many_response": many_response}
 
 
 def refusal(spec: EndpointSpec, error: ValidationError) -> GroundworkError | None:

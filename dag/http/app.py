@@ -36,7 +36,7 @@ ContextFactory = Callable[[], Any]
 class GroundworkApp(FastAPI):
     """The FastAPI app, with endpoint calls dispatched before FastAPI's own stack.
 
-    ``POST /v1/endpoints/{name}/invoke`` goes straight to
+    ``POST /v1/endpoints/{name}/invoke`` (and ``/invoke-many``) goes straight to
     :func:`~groundwork.dag.http.invoke.invoke_asgi`;
     everything else (and the OpenAPI document, built from the typed invoke routes
     that stay registered) is FastAPI's as usual. Once middleware is added
@@ -58,9 +58,9 @@ class GroundworkApp(FastAPI):
             if path == MCP_PATH:
                 await self.mcp_door(scope, receive, send)
                 return
-            name = invoke_target(path) if scope["method"] == "POST" else None
-            if name is not None:
-                await invoke_asgi(self.state.serving, self.edge, name, scope, receive, send)
+            target = invoke_target(path) if scope["method"] == "POST" else None
+            if target is not None:
+                await invoke_asgi(self.state.serving, self.edge, target, scope, receive, send)
                 return
         body = self.edge.body(scope, receive)
         await super().__call__(scope, body.receive, body.send_through(send))

@@ -1,35 +1,46 @@
-"""Endpoint calls: the one invoke implementation, and its plain-ASGI door.
+"""Endpoint calls: the one invoke implementation, its batch form, and their plain-ASGI door.
 
 :func:`invoke` serves a call whichever door it came through: the guard admits
 it, the body is validated, the token's and the grant's entity bounds are
-checked, the plan runs and the JSON answer is built. The body is read only
+checked, the plan runs and the JSON answer is built. :func:`invoke_many`
+serves up to :data:`~groundwork.dag.schemas.MAX_ITEMS` calls of one endpoint
+in one request (``POST /v1/endpoints/{name}/invoke-many``): one admission and
+one audit event for the request, the entity bounds checked for every item, and
+the items executed together (:func:`~groundwork.dag.batch.run_many`). The body is read only
 once the guard has admitted the caller, within the edge's limits
 (:mod:`groundwork.dag.http.limits`). The typed FastAPI routes call it; so does
 :func:`invoke_asgi`, the fast door for ``POST /v1/endpoints/{name}/invoke``
 that skips the middleware stack, routing and dependency solving, which would
-cost more than the call itself. Both render errors with
-:func:`~groundwork.dag.http.render.render_error`.
+cost more than the call itself (it serves ``/invoke-many`` too). Both render
+errors with :func:`~groundwork.dag.http.render.render_error`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
+from typing import Any
 
 import orjson
 from pydantic import ValidationError
 from starlette.types import Receive, Scope, Send
 
 from groundwork.catalog.policy import Privilege
+from groundwork.dag.batch import run_many
+from groundwork.dag.executor import Execution
 from groundwork.dag.http.context import ServingContext
-from groundwork.dag.http.guard import Channel, bearer_token
+from groundwork.dag.http.guard import Admission, Channel, bearer_token
 from groundwork.dag.http.limits import CONNECTION_CLOSE, Edge, RequestBody
-from groundwork.dag.http.render import invalid_input, render_error
+from groundwork.dag.http.render import invalid_fields, invalid_input, render_error
+from groundwork.dag.runtime import CompiledEndpoint
 from groundwork.dag.schemas import refusal, validated
-from groundwork.errors import ClientDisconnected, EndpointNotFound
+from groundwork.errors import AccessDenied, ClientDisconnected, EndpointNotFound, GroundworkError
 
 INVOKE_PREFIX = "/v1/endpoints/"
 INVOKE_SUFFIX = "/invoke"
+INVOKE_MANY_SUFFIX = "/invoke-many"
+MANY_METRIC_SUFFIX = ":many"
+"""Batch calls are observed under ``{endpoint}:many``, apart from single calls."""
 _JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
 _JSON_TYPE = (b"content-type", b"application/json")
 
@@ -88,22 +99,163 @@ async def invoke(
         )
 
 
-def invoke_target(path: str) -> str | None:
-    """The endpoint name of an ``/v1/endpoints/{name}/invoke`` path, else ``None``."""
-    if path.startswith(INVOKE_PREFIX) and path.endswith(INVOKE_SUFFIX):
-        name = path[len(INVOKE_PREFIX) : -len(INVOKE_SUFFIX)]
-        if name and "/" not in name:
-            return name
-    return None
+async def invoke_many(
+    context: ServingContext, *, name: str, token: str | None, body: BodySource,
+    trace_id: str | None, channel: Channel = "rest",
+) -> bytes:
+    """Admit, validate, execute and audit a batch of calls of one endpoint; return the JSON body.
 
+    The body is ``{"inputs": [{...}, ...]}``, 1 to
+    :data:`~groundwork.dag.schemas.MAX_ITEMS` items, each the inputs of one call.
+    The answer holds one result per item, in order. An item its own call would
+    refuse or fail (an input the endpoint refuses in its own words, an unknown
+    city, a failed store) gets that error as its result; the other items are
+    served. The whole request fails only when the caller is not admitted, the
+    body or an item does not validate (422 naming ``inputs[i].field``) or an
+    item is outside the token's or grant's entities (403). One audit event
+    names the number of items.
 
-async def invoke_asgi(context: ServingContext, edge: Edge, name: str, scope: Scope,
-                      receive: Receive, send: Send) -> None:
-    """Serve one ``POST /v1/endpoints/{name}/invoke`` as plain ASGI.
+    Args:
+        context: The serving context.
+        name: Endpoint name (as the caller spelled it: it may not exist).
+        token: The bearer token presented, ``None`` when absent.
+        body: Reads the request body; called only once the caller is admitted.
+        trace_id: The caller's request id; a new one when ``None``.
+        channel: The door the call came through.
 
-    The same answer as the typed invoke routes: both call :func:`invoke` and
-    render errors with :func:`render_error`.
+    Raises:
+        GroundworkError: a subclass with the HTTP status of the failure.
     """
+    endpoint = context.endpoints.get(name)
+    with context.guard.admit(
+        channel=channel, token=token, privilege=Privilege.EXECUTE,
+        securable=context.securable(name), trace_id=trace_id,
+        metric="unknown" if endpoint is None else name + MANY_METRIC_SUFFIX,
+    ) as admission:
+        if endpoint is None:
+            raise EndpointNotFound(f"no endpoint named {name!r}", endpoint=name)
+        items = validated_items(endpoint, await body())
+        valid = [item for item in items if not isinstance(item, GroundworkError)]
+        for index, item in enumerate(items):
+            if not isinstance(item, GroundworkError):
+                _check_item_entities(admission, index, item)
+        served = iter(await run_many(context.executor(endpoint), valid))
+        results = [_item_result(item if isinstance(item, GroundworkError) else next(served))
+                   for item in items]
+        failed = sum(result["error"] is not None for result in results)
+        admission.reason = f"{admission.reason}; {len(items)} items, {failed} failed"
+        return orjson.dumps({"endpoint": name, "results": results, "trace_id": admission.trace_id},
+                            default=json_default, option=_JSON_OPTIONS)
+
+
+Item = dict[str, Any] | GroundworkError
+"""One item of a batch: its validated inputs, or the error the endpoint refuses it with."""
+
+
+def validated_items(endpoint: CompiledEndpoint, payload: bytes) -> list[Item]:
+    """The inputs of each item of a batch ``payload``, validated by the endpoint's request model.
+
+    A valid body is validated in one pass. Otherwise each item is validated
+    alone, as its own call would be: an item refused in the endpoint's own
+    words (``stay_too_long``) keeps that error as its result.
+
+    Raises:
+        InvalidInput: the envelope or an item does not validate; fields are named
+            ``inputs``, ``inputs[i]`` or ``inputs[i].field``.
+    """
+    try:
+        envelope = endpoint.schemas.many_request.model_validate_json(payload or b"{}")
+    except ValidationError as error:
+        failure = error
+    else:
+        return [item.__dict__ for item in envelope.__dict__["inputs"]]
+    problems = failure.errors(include_url=False, include_context=False, include_input=False)
+    raw = None if any(_outside_items(problem["loc"]) for problem in problems) else _raw(payload)
+    if raw is None:
+        raise invalid_fields([_located(problem) for problem in problems]) from None
+    items: list[Item] = []
+    invalid: list[Mapping[str, Any]] = []
+    for index, inputs in enumerate(raw):
+        try:
+            items.append(validated(endpoint.schemas.request, inputs))
+        except ValidationError as error:
+            domain = refusal(endpoint.spec, error)
+            if domain is not None:
+                items.append(domain)
+                continue
+            invalid.extend({**problem, "loc": (f"inputs[{index}]", *problem["loc"])}
+                           for problem in error.errors(include_url=False, include_context=False,
+                                                       include_input=False))
+    if invalid:
+        raise invalid_fields(invalid)
+    return items
+
+
+def _outside_items(location: tuple[int | str, ...]) -> bool:
+    """Whether a validation error is about the envelope rather than one item."""
+    return len(location) < 2 or location[0] != "inputs" or not isinstance(location[1], int)
+
+
+def _located(problem: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``problem`` with an item's location written ``inputs[i]``."""
+    location = problem["loc"]
+    if _outside_items(location):
+        return problem
+    return {**problem, "loc": (f"inputs[{location[1]}]", *location[2:])}
+
+
+def _raw(payload: bytes) -> list[bytes] | None:
+    """Each item of a batch body as JSON of its own; ``None`` when it cannot be read so."""
+    try:
+        return [orjson.dumps(item) for item in orjson.loads(payload)["inputs"]]
+    except (orjson.JSONDecodeError, TypeError, KeyError):
+        return None
+
+
+def _check_item_entities(admission: Admission, index: int, inputs: Mapping[str, Any]) -> None:
+    """Refuse the whole batch when item ``index`` is outside the caller's entities."""
+    try:
+        admission.check_entities(inputs)
+    except AccessDenied as error:
+        error.details["field"] = f"inputs[{index}].{error.details.get('field', '')}"
+        raise
+
+
+def _item_result(outcome: Execution | GroundworkError) -> dict[str, Any]:
+    """One item's entry of a batch answer: its outputs, or the error its own call answers."""
+    if isinstance(outcome, GroundworkError):
+        return {"status": outcome.status_code, "outputs": None, "freshness": [], "errors": {},
+                "error": {"code": outcome.code, "message": outcome.message,
+                          "details": outcome.details}}
+    return {"status": 200, "outputs": outcome.outputs, "freshness": outcome.freshness,
+            "errors": outcome.errors, "error": None}
+
+
+Service = Callable[..., Awaitable[bytes]]
+"""A call implementation: :func:`invoke` or :func:`invoke_many`."""
+
+
+def invoke_target(path: str) -> tuple[str, Service] | None:
+    """The endpoint name and service of an ``/invoke`` or ``/invoke-many`` path, else ``None``."""
+    if not path.startswith(INVOKE_PREFIX):
+        return None
+    if path.endswith(INVOKE_SUFFIX):
+        name, service = path[len(INVOKE_PREFIX) : -len(INVOKE_SUFFIX)], invoke
+    elif path.endswith(INVOKE_MANY_SUFFIX):
+        name, service = path[len(INVOKE_PREFIX) : -len(INVOKE_MANY_SUFFIX)], invoke_many
+    else:
+        return None
+    return (name, service) if name and "/" not in name else None
+
+
+async def invoke_asgi(context: ServingContext, edge: Edge, target: tuple[str, Service],
+                      scope: Scope, receive: Receive, send: Send) -> None:
+    """Serve one ``POST /v1/endpoints/{name}/invoke`` (or ``/invoke-many``) as plain ASGI.
+
+    The same answer as the typed routes: both call the service of ``target``
+    (:func:`invoke_target`) and render errors with :func:`render_error`.
+    """
+    name, service = target
     authorization = trace_id = declared = None
     chunked = False
     for key, value in scope["headers"]:
@@ -117,8 +269,8 @@ async def invoke_asgi(context: ServingContext, edge: Edge, name: str, scope: Sco
             chunked = True
     body = RequestBody(edge, receive, declared, chunked)
     try:
-        payload = await invoke(context, name=name, token=bearer_token(authorization),
-                               body=body.read, trace_id=trace_id)
+        payload = await service(context, name=name, token=bearer_token(authorization),
+                                body=body.read, trace_id=trace_id)
     except ClientDisconnected:
         return
     except Exception as error:  # noqa: BLE001 - every failure is answered in the error shape

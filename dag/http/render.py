@@ -93,6 +93,14 @@ def invalid_input(error: ValidationError | RequestValidationError) -> InvalidInp
     """
     items = (error.errors(include_url=False, include_context=False, include_input=False)
              if isinstance(error, ValidationError) else error.errors())
+    return invalid_fields(items)
+
+
+def invalid_fields(items: Sequence[Mapping[str, Any]]) -> InvalidInput:
+    """An InvalidInput naming the fields of validation ``items`` (``loc``, ``msg``, ``type``).
+
+    The bounds of :func:`invalid_input` apply.
+    """
     fields = [
         {"field": _field_name(item["loc"]), "message": item["msg"], "type": item["type"]}
         for item in items[:MAX_FIELDS]

@@ -12,10 +12,18 @@ from starlette.responses import Response
 from groundwork.dag.http import tools
 from groundwork.dag.http.context import ServingContext
 from groundwork.dag.http.guard import bearer_token
-from groundwork.dag.http.invoke import INVOKE_PREFIX, INVOKE_SUFFIX, invoke
+from groundwork.dag.http.invoke import (
+    INVOKE_MANY_SUFFIX,
+    INVOKE_PREFIX,
+    INVOKE_SUFFIX,
+    Service,
+    invoke,
+    invoke_many,
+)
 from groundwork.dag.http.readiness import Readiness
 from groundwork.dag.http.render import error_responses
 from groundwork.dag.runtime import CompiledEndpoint
+from groundwork.dag.schemas import MAX_ITEMS
 from groundwork.errors import StoreUnavailable
 from groundwork.features.spec import ViewSpec
 from groundwork.sync.base import OnlineStore
@@ -35,27 +43,48 @@ def _context(request: Request) -> ServingContext:
     return context
 
 
-async def _invoke(request: Request, name: str) -> Response:
-    body = await invoke(
+async def _invoke(request: Request, name: str, service: Service = invoke) -> Response:
+    body = await service(
         _context(request), name=name, token=bearer_token(request.headers.get("authorization")),
         body=request.body, trace_id=request.headers.get("x-request-id"),
     )
     return _json(body)
 
 
-def endpoint_route(endpoint: CompiledEndpoint) -> Any:
-    """The invoke route of one endpoint."""
+def endpoint_route(endpoint: CompiledEndpoint, service: Service = invoke) -> Any:
+    """The route of one endpoint that calls ``service`` (:func:`invoke` or :func:`invoke_many`)."""
     name = endpoint.name
 
     async def invoke_endpoint(request: Request) -> Response:
-        return await _invoke(request, name)
+        return await _invoke(request, name, service)
 
-    invoke_endpoint.__name__ = f"invoke_{name}"
+    invoke_endpoint.__name__ = f"{service.__name__}_{name}"
     return invoke_endpoint
 
 
+def _many_body(endpoint: CompiledEndpoint) -> dict[str, Any]:
+    """The OpenAPI request body of a batch call: ``inputs``, a list of the endpoint's requests."""
+    request = endpoint.schemas.request.__name__
+    return {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "additionalProperties": False, "required": ["inputs"],
+        "properties": {"inputs": {
+            "type": "array", "items": {"$ref": f"#/components/schemas/{request}"},
+            "minItems": 1, "maxItems": MAX_ITEMS,
+            "description": f"The inputs of each call, 1 to {MAX_ITEMS} items.",
+        }},
+    }}}}
+
+
+_MANY_DESCRIPTION = (
+    f"Up to {MAX_ITEMS} calls of this endpoint in one request, answered in order: each item's "
+    "outputs and freshness, or the error its own call would answer (`error`, with its "
+    "`status`). The request fails as a whole only when it is not authorized, does not "
+    "validate (422 naming `inputs[i].field`) or names an entity outside the token's (403)."
+)
+
+
 def add_endpoint_routes(app: FastAPI, endpoints: dict[str, CompiledEndpoint]) -> None:
-    """One typed POST route per endpoint, then a catch-all that answers 404.
+    """Two typed POST routes per endpoint (invoke, invoke-many), then catch-alls that answer 404.
 
     They give each endpoint its typed operation in the OpenAPI document and
     answer calls once middleware is added; without middleware,
@@ -73,12 +102,24 @@ def add_endpoint_routes(app: FastAPI, endpoints: dict[str, CompiledEndpoint]) ->
                 "schema": {"$ref": f"#/components/schemas/{endpoint.schemas.request.__name__}"}
             }}}},
         )
+        app.add_api_route(
+            f"{INVOKE_PREFIX}{endpoint.name}{INVOKE_MANY_SUFFIX}",
+            endpoint_route(endpoint, invoke_many), methods=["POST"],
+            summary=f"{endpoint.name}, many calls at once", description=_MANY_DESCRIPTION,
+            tags=["endpoints"], response_model=endpoint.schemas.many_response,
+            responses=_ERRORS, openapi_extra={"requestBody": _many_body(endpoint)},
+        )
 
     async def invoke_unknown(name: str, request: Request) -> Response:
         return await _invoke(request, name)
 
-    app.add_api_route(f"{INVOKE_PREFIX}{{name}}{INVOKE_SUFFIX}", invoke_unknown, methods=["POST"],
-                      include_in_schema=False)
+    async def invoke_many_unknown(name: str, request: Request) -> Response:
+        return await _invoke(request, name, invoke_many)
+
+    for suffix, route in ((INVOKE_SUFFIX, invoke_unknown),
+                          (INVOKE_MANY_SUFFIX, invoke_many_unknown)):
+        app.add_api_route(f"{INVOKE_PREFIX}{{name}}{suffix}", route, methods=["POST"],
+                          include_in_schema=False)
 
 
 router = APIRouter()
