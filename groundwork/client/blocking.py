@@ -103,6 +103,7 @@ class Client:
 
     list_tools = blocking(AsyncClient.list_tools)
     invoke = blocking(AsyncClient.invoke)
+    invoke_many = blocking(AsyncClient.invoke_many)
 
     def run(self, function: Callable[[AsyncClient], Coroutine[Any, Any, R]]) -> R:
         """Await ``function(async_client)`` on this client's loop and return its result.

@@ -175,3 +175,8 @@ class ToolSpec:
 def default_invoke_path(name: str) -> str:
     """Return the conventional invoke route of endpoint ``name``."""
     return f"/v1/endpoints/{quote(name, safe='')}/invoke"
+
+
+def default_invoke_many_path(name: str) -> str:
+    """Return the conventional batch route of endpoint ``name``."""
+    return f"/v1/endpoints/{quote(name, safe='')}/invoke-many"

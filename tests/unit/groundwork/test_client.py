@@ -20,6 +20,7 @@ from groundwork import (
     InvalidInput,
     NotAuthenticated,
     NotFound,
+    Result,
     Unavailable,
 )
 from groundwork.errors import EndpointNotFound, ServerUnreachable
@@ -108,6 +109,36 @@ def test_invalid_input_names_the_field(client: Client) -> None:
     assert [field["field"] for field in raised.value.details["fields"]] == ["nights"]
 
 
+def test_invoke_many_answers_each_item_in_order(client: Client) -> None:
+    items = [{"user_id": 42}, {"user_id": 43}, {"user_id": 999}]
+    results = client.invoke_many("user_profile", items)
+
+    assert [result["home_city"] for result in results if isinstance(result, Result)] == [
+        "Porto", "Rome", None]
+    alone = client.invoke("user_profile", {"user_id": 43})
+    second = results[1]
+    assert isinstance(second, Result) and second.outputs == alone.outputs
+    assert second.endpoint == "user_profile" and len(second.trace_id) == 32
+    third = results[2]
+    assert isinstance(third, Result) and third.freshness[0].status is FreshnessStatus.MISSING
+
+
+def test_invoke_many_returns_a_refused_item_as_its_exception(client: Client) -> None:
+    served, unknown = client.invoke_many("hotel_offers", [STAY, {**STAY, "city": "Atlantis"}])
+
+    assert isinstance(served, Result) and served["check_out"] == "2026-12-07"
+    assert isinstance(unknown, NotFound)
+    assert (unknown.code, unknown.http_status) == ("unknown_city", 404)
+    assert unknown.details["suggestions"]
+
+
+def test_invoke_many_raises_for_an_invalid_item(client: Client) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        client.invoke_many("hotel_offers", [STAY, {**STAY, "nights": 0}])
+
+    assert [field["field"] for field in raised.value.details["fields"]] == ["inputs[1].nights"]
+
+
 def test_a_wrong_token_is_not_authenticated(demo_server: str) -> None:
     with Client(demo_server, "not-a-token") as stranger, pytest.raises(NotAuthenticated) as raised:
         stranger.invoke("user_profile", {"user_id": 42})
@@ -152,6 +183,7 @@ async def test_the_blocking_client_works_inside_a_running_event_loop(client: Cli
 def test_blocking_methods_keep_the_async_signature_and_docstring() -> None:
     assert Client.invoke.__doc__ == AsyncClient.invoke.__doc__
     assert Client.list_tools.__doc__ == AsyncClient.list_tools.__doc__
+    assert Client.invoke_many.__doc__ == AsyncClient.invoke_many.__doc__
 
 
 def test_closing_twice_is_harmless(demo_server: str, demo_state: DemoState) -> None:
