@@ -108,12 +108,11 @@ async def invoke_many(
     The body is ``{"inputs": [{...}, ...]}``, 1 to
     :data:`~groundwork.dag.schemas.MAX_ITEMS` items, each the inputs of one call.
     The answer holds one result per item, in order. An item its own call would
-    refuse or fail (an input the endpoint refuses in its own words, an unknown
-    city, a failed store) gets that error as its result; the other items are
-    served. The whole request fails only when the caller is not admitted, the
-    body or an item does not validate (422 naming ``inputs[i].field``) or an
-    item is outside the token's or grant's entities (403). One audit event
-    names the number of items.
+    fail once validated (an unknown city, a failed store) gets that error as
+    its result; the other items are served. The whole request fails only when
+    the caller is not admitted, the body or an item does not validate (422
+    naming ``inputs[i].field``) or an item is outside the token's or grant's
+    entities (403). One audit event names the number of items.
 
     Args:
         context: The serving context.
@@ -135,81 +134,40 @@ async def invoke_many(
         if endpoint is None:
             raise EndpointNotFound(f"no endpoint named {name!r}", endpoint=name)
         items = validated_items(endpoint, await body())
-        valid = [item for item in items if not isinstance(item, GroundworkError)]
         for index, item in enumerate(items):
-            if not isinstance(item, GroundworkError):
-                _check_item_entities(admission, index, item)
-        served = iter(await run_many(context.executor(endpoint), valid))
-        results = [_item_result(item if isinstance(item, GroundworkError) else next(served))
-                   for item in items]
+            _check_item_entities(admission, index, item)
+        results = [_item_result(outcome)
+                   for outcome in await run_many(context.executor(endpoint), items)]
         failed = sum(result["error"] is not None for result in results)
         admission.reason = f"{admission.reason}; {len(items)} items, {failed} failed"
         return orjson.dumps({"endpoint": name, "results": results, "trace_id": admission.trace_id},
                             default=json_default, option=_JSON_OPTIONS)
 
 
-Item = dict[str, Any] | GroundworkError
-"""One item of a batch: its validated inputs, or the error the endpoint refuses it with."""
-
-
-def validated_items(endpoint: CompiledEndpoint, payload: bytes) -> list[Item]:
+def validated_items(endpoint: CompiledEndpoint, payload: bytes) -> list[dict[str, Any]]:
     """The inputs of each item of a batch ``payload``, validated by the endpoint's request model.
-
-    A valid body is validated in one pass. Otherwise each item is validated
-    alone, as its own call would be: an item refused in the endpoint's own
-    words (``stay_too_long``) keeps that error as its result.
 
     Raises:
         InvalidInput: the envelope or an item does not validate; fields are named
-            ``inputs``, ``inputs[i]`` or ``inputs[i].field``.
+            ``inputs``, ``inputs[i]`` or ``inputs[i].field``. An input an endpoint
+            refuses in its own words in a single call (``nights`` over the limit
+            is ``stay_too_long``) is invalid here too: the published schema
+            bounds it.
     """
     try:
-        envelope = endpoint.schemas.many_request.model_validate_json(payload or b"{}")
+        envelope = validated(endpoint.schemas.many_request, payload or b"{}")
     except ValidationError as error:
-        failure = error
-    else:
-        return [item.__dict__ for item in envelope.__dict__["inputs"]]
-    problems = failure.errors(include_url=False, include_context=False, include_input=False)
-    raw = None if any(_outside_items(problem["loc"]) for problem in problems) else _raw(payload)
-    if raw is None:
+        problems = error.errors(include_url=False, include_context=False, include_input=False)
         raise invalid_fields([_located(problem) for problem in problems]) from None
-    items: list[Item] = []
-    invalid: list[Mapping[str, Any]] = []
-    for index, inputs in enumerate(raw):
-        try:
-            items.append(validated(endpoint.schemas.request, inputs))
-        except ValidationError as error:
-            domain = refusal(endpoint.spec, error)
-            if domain is not None:
-                items.append(domain)
-                continue
-            invalid.extend({**problem, "loc": (f"inputs[{index}]", *problem["loc"])}
-                           for problem in error.errors(include_url=False, include_context=False,
-                                                       include_input=False))
-    if invalid:
-        raise invalid_fields(invalid)
-    return items
-
-
-def _outside_items(location: tuple[int | str, ...]) -> bool:
-    """Whether a validation error is about the envelope rather than one item."""
-    return len(location) < 2 or location[0] != "inputs" or not isinstance(location[1], int)
+    return [item.__dict__ for item in envelope["inputs"]]
 
 
 def _located(problem: Mapping[str, Any]) -> Mapping[str, Any]:
     """``problem`` with an item's location written ``inputs[i]``."""
     location = problem["loc"]
-    if _outside_items(location):
+    if len(location) < 2 or location[0] != "inputs" or not isinstance(location[1], int):
         return problem
     return {**problem, "loc": (f"inputs[{location[1]}]", *location[2:])}
-
-
-def _raw(payload: bytes) -> list[bytes] | None:
-    """Each item of a batch body as JSON of its own; ``None`` when it cannot be read so."""
-    try:
-        return [orjson.dumps(item) for item in orjson.loads(payload)["inputs"]]
-    except (orjson.JSONDecodeError, TypeError, KeyError):
-        return None
 
 
 def _check_item_entities(admission: Admission, index: int, inputs: Mapping[str, Any]) -> None:
