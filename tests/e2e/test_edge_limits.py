@@ -26,7 +26,8 @@ BODY_TIMEOUT = 0.2
 """The server's body timeout: the slow-body test waits about this long, not more."""
 HUGE = 200 * 1024 * 1024
 CHUNK = b"x" * 65536
-DOORS = ["/v1/endpoints/user_profile/invoke", "/mcp", "/v1/admin/principals"]
+DOORS = ["/v1/endpoints/user_profile/invoke", "/v1/endpoints/user_profile/invoke-many", "/mcp",
+         "/v1/admin/principals"]
 
 
 @dataclass(frozen=True, slots=True)
