@@ -7,6 +7,8 @@ functions, then sends the lookups of every item still running as one
 its own records (so each item's freshness and values are exactly those of a
 call of its own). An item whose required node fails, or whose required
 lookup's store fails, stops there with its error; the other items go on.
+Items that read the same key share its decoded values, as the lookups of one
+call do: functions are pure and never change their arguments.
 """
 
 from __future__ import annotations

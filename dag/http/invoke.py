@@ -175,7 +175,8 @@ def _check_item_entities(admission: Admission, index: int, inputs: Mapping[str, 
     try:
         admission.check_entities(inputs)
     except AccessDenied as error:
-        error.details["field"] = f"inputs[{index}].{error.details.get('field', '')}"
+        field = error.details.get("field")
+        error.details["field"] = f"inputs[{index}]" + (f".{field}" if field else "")
         raise
 
 
