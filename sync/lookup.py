@@ -57,11 +57,28 @@ def to_result(key: EntityKey, record: StoredRecord | None, now: dt.datetime,
     if record is None:
         return LookupResult(key, RecordStatus.MISSING, None, None, None)
     age = (now - record.event_ts).total_seconds()
-    if (record.expires_at is not None and record.expires_at <= now) or (
-        ttl_seconds and age >= ttl_seconds
-    ):
+    if expired(record, now, ttl_seconds, age):
         return LookupResult(key, RecordStatus.EXPIRED, None, record.event_ts, age)
     return LookupResult(key, RecordStatus.PRESENT, record.values, record.event_ts, age)
+
+
+def expired(record: StoredRecord, now: dt.datetime, ttl_seconds: float | None,
+            age: float | None = None) -> bool:
+    """Whether ``record`` is no longer servable at ``now`` (the rule of :func:`to_result`).
+
+    Args:
+        record: What the store returned.
+        now: The moment expiry is judged at.
+        ttl_seconds: The view's current time to live; ``None`` for none.
+        age: Seconds between the record's ``event_ts`` and ``now``, when known.
+    """
+    if record.expires_at is not None and record.expires_at <= now:
+        return True
+    if not ttl_seconds:
+        return False
+    if age is None:
+        age = (now - record.event_ts).total_seconds()
+    return age >= ttl_seconds
 
 
 async def read_within(
