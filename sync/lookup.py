@@ -57,28 +57,32 @@ def to_result(key: EntityKey, record: StoredRecord | None, now: dt.datetime,
     if record is None:
         return LookupResult(key, RecordStatus.MISSING, None, None, None)
     age = (now - record.event_ts).total_seconds()
-    if expired(record, now, ttl_seconds, age):
+    if (record.expires_at is not None and record.expires_at <= now) or (
+        ttl_seconds and age >= ttl_seconds
+    ):
         return LookupResult(key, RecordStatus.EXPIRED, None, record.event_ts, age)
     return LookupResult(key, RecordStatus.PRESENT, record.values, record.event_ts, age)
 
 
-def expired(record: StoredRecord, now: dt.datetime, ttl_seconds: float | None,
-            age: float | None = None) -> bool:
+def oldest_servable(now: dt.datetime, ttl_seconds: float | None) -> dt.datetime | None:
+    """The oldest ``event_ts`` a view with ``ttl_seconds`` still serves at ``now``.
+
+    ``None`` when the view has no TTL. With it, :func:`expired` decides a whole
+    read's records as :func:`to_result` does, the bound computed once per read.
+    """
+    return None if not ttl_seconds else now - dt.timedelta(seconds=ttl_seconds)
+
+
+def expired(record: StoredRecord, now: dt.datetime, oldest: dt.datetime | None) -> bool:
     """Whether ``record`` is no longer servable at ``now`` (the rule of :func:`to_result`).
 
     Args:
         record: What the store returned.
         now: The moment expiry is judged at.
-        ttl_seconds: The view's current time to live; ``None`` for none.
-        age: Seconds between the record's ``event_ts`` and ``now``, when known.
+        oldest: :func:`oldest_servable` of the view at ``now``.
     """
-    if record.expires_at is not None and record.expires_at <= now:
-        return True
-    if not ttl_seconds:
-        return False
-    if age is None:
-        age = (now - record.event_ts).total_seconds()
-    return age >= ttl_seconds
+    return (record.expires_at is not None and record.expires_at <= now) or (
+        oldest is not None and record.event_ts <= oldest)
 
 
 async def read_within(

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -68,7 +69,7 @@ from groundwork.errors import (
 from groundwork.features.spec import ValueType, ViewSpec
 from groundwork.sync.base import EntityKey, OnlineStore, ReadRequest, StoredRecord
 from groundwork.sync.config import DEFAULT_READ_TIMEOUT_SECONDS
-from groundwork.sync.lookup import expired, read_within
+from groundwork.sync.lookup import expired, oldest_servable, read_within
 
 FEAST_PATH = "/get-online-features"
 """Where Feast clients (``online_store: {type: remote}``) read features."""
@@ -88,8 +89,7 @@ MAX_AUDITED_NAME = 200
 PRESENT, NOT_FOUND, OUTSIDE_MAX_AGE = "PRESENT", "NOT_FOUND", "OUTSIDE_MAX_AGE"
 NO_TIMESTAMP = "1970-01-01T00:00:00Z"
 """Feast's event timestamp of an entity column and of a record not found."""
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_EPOCH_DATE = _EPOCH.date()
+_EPOCH_DATE = dt.date(1970, 1, 1)
 _JSON_TYPE = (b"content-type", b"application/json")
 
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")]
@@ -332,12 +332,17 @@ def _view_columns(read: ViewRead, batch: Sequence[StoredRecord | None], now: dt.
     stamps = [NO_TIMESTAMP] * rows
     features = read.features
     values: list[list[Any]] = [[None] * rows for _ in features]
-    ttl = read.view.ttl_seconds
+    oldest = oldest_servable(now, read.view.ttl_seconds)
+    written: dict[dt.datetime, str] = {}  # records of one sync run share their event time
     for row, record in enumerate(batch):
         if record is None:
             continue
-        stamps[row] = feast_timestamp(record.event_ts)
-        if expired(record, now, ttl):
+        event_ts = record.event_ts
+        stamp = written.get(event_ts)
+        if stamp is None:
+            stamp = written[event_ts] = feast_timestamp(event_ts)
+        stamps[row] = stamp
+        if expired(record, now, oldest):
             statuses[row] = OUTSIDE_MAX_AGE
             continue
         statuses[row] = PRESENT
@@ -346,7 +351,7 @@ def _view_columns(read: ViewRead, batch: Sequence[StoredRecord | None], now: dt.
             column[row] = found.get(feature)
     for column, feature in zip(values, features, strict=True):
         if read.view.feature(feature).dtype in (ValueType.TIMESTAMP, ValueType.DATE):
-            column[:] = [epoch_seconds(value) for value in column]
+            column[:] = [None if value is None else epoch_seconds(value) for value in column]
     return values, statuses, stamps
 
 
@@ -356,18 +361,17 @@ def feast_timestamp(moment: dt.datetime) -> str:
     Fractions as Feast writes them: none for whole seconds, else milliseconds
     when they suffice, else microseconds.
     """
-    utc = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    micro = utc.microsecond
+    if moment.utcoffset():
+        moment = moment.astimezone(dt.UTC)
+    micro = moment.microsecond
     spec = "seconds" if not micro else "milliseconds" if not micro % 1000 else "microseconds"
-    return utc.isoformat(timespec=spec) + "Z"
+    return moment.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
 
 
-def epoch_seconds(value: dt.datetime | dt.date | None) -> int | None:
+def epoch_seconds(value: dt.datetime | dt.date) -> int:
     """A timestamp or date feature as Feast serves it: whole seconds since the epoch."""
-    if value is None:
-        return None
     if isinstance(value, dt.datetime):
-        return (value - _EPOCH) // dt.timedelta(seconds=1)
+        return math.floor(value.timestamp())
     return (value - _EPOCH_DATE).days * 86400
 
 
