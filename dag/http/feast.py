@@ -92,7 +92,8 @@ NO_TIMESTAMP = "1970-01-01T00:00:00Z"
 _EPOCH_DATE = dt.date(1970, 1, 1)
 _JSON_TYPE = (b"content-type", b"application/json")
 
-Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")]
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
+Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 FeatureReference = Annotated[str, StringConstraints(
     pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}:[A-Za-z_][A-Za-z0-9_]{0,127}$")]
 
@@ -123,6 +124,8 @@ class OnlineFeaturesRequest(BaseModel):
         default=None, description="A feature service: every feature of its views.")
     entities: dict[Name, EntityColumn] = Field(
         min_length=1, max_length=MAX_ENTITY_COLUMNS,
+        json_schema_extra={"propertyNames": {"pattern": NAME_PATTERN},
+                           "additionalProperties": False},
         description=f"Join key to its values, one per entity row (at most {MAX_ENTITIES}); "
                     "every column as long as the others.")
     full_feature_names: StrictBool = Field(
