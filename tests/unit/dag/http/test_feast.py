@@ -220,3 +220,46 @@ def test_feast_timestamps_use_feasts_precision() -> None:
     assert feast_timestamp(moment.replace(microsecond=120000)) == "2026-01-02T03:04:05.120Z"
     assert feast_timestamp(moment.replace(microsecond=120001)) == "2026-01-02T03:04:05.120001Z"
     assert epoch_seconds(dt.date(1970, 1, 2)) == 86400
+
+
+def test_the_typed_route_answers_as_the_fast_door_once_middleware_is_added(
+    client: TestClient, state: tuple[Settings, dict[str, str]]
+) -> None:
+    settings, tokens = state
+    app = build_app(settings)
+    seen: list[str] = []
+
+    @app.middleware("http")
+    async def note(request: Any, call_next: Any) -> Any:
+        seen.append(request.url.path)
+        return await call_next(request)
+
+    body = {"features": PROFILE, "entities": {"user_id": [42, 999]}}
+    with TestClient(app, raise_server_exceptions=False) as wrapped:
+        answer = read(wrapped, tokens["reader"], body)
+        invalid = read(wrapped, tokens["reader"], {"features": PROFILE})
+    assert seen == [PATH, PATH]
+    assert answer.json() == read(client, tokens["reader"], body).json()
+    error_of(invalid, 422, "invalid_input")
+
+
+def test_every_call_is_audited_naming_the_views_read(
+    state: tuple[Settings, dict[str, str]]
+) -> None:
+    settings, tokens = state
+    body = {"features": ["user_profile:home_city", "hotel_stats:hotel_name"],
+            "entities": {"user_id": [42], "hotel_id": [1]}}
+    with TestClient(build_app(settings)) as fresh:
+        read(fresh, tokens["reader"], body)
+        read(fresh, tokens["profiles"], body)
+        fresh.post(PATH, json=body)
+        metrics = fresh.get("/metrics").text
+    catalog = Catalog(settings.resolved_catalog_url)
+    events = catalog.audit_events(limit=3)
+    catalog.dispose()
+    assert [(event.principal, event.allowed, event.status_code) for event in events] == [
+        (None, False, 401), ("profiles", False, 403), ("reader", True, 200)]
+    assert [event.object_name for event in events[:2]] == [
+        "/get-online-features", "user_profile,hotel_stats"]
+    assert events[2].object_name == "user_profile,hotel_stats"
+    assert 'endpoint="feast:get_online_features"' in metrics
