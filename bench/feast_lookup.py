@@ -1,6 +1,6 @@
 """Server-side cost of Feast's ``POST /get-online-features``, in-process, without HTTP.
 
-    .venv/bin/python bench/feast_lookup.py [--calls 2000] [--batches 7] [--profile]
+    .venv/bin/python bench/feast_lookup.py [--calls 2000] [--batches 7] [--profile] [--http]
 
 Builds a throwaway state (1,000 users and 1,000 hotels written straight into
 the embedded SQLite store, the views registered, a token with READ on them),
@@ -8,6 +8,10 @@ drives the ASGI app directly and prints, per request shape, microseconds of
 wall time and of process CPU per call: the best and the median of
 ``--batches`` batches (other load on the machine only ever adds time). The
 ``invoke user_profile`` row is the one-entity endpoint call, for scale.
+``--http`` also serves the state with uvicorn (``bench/servers.py``) and
+prints, per shape, the server process's CPU per request (``/proc``) and the
+median latency of ``--calls`` sequential keep-alive requests, rounds of the
+shapes interleaved.
 """
 
 from __future__ import annotations
@@ -30,12 +34,14 @@ import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
+import httpx  # noqa: E402
 import orjson  # noqa: E402
 import uvloop  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from bench.invoke import Call  # noqa: E402
+from bench.servers import groundwork_server, running  # noqa: E402
 from groundwork.catalog.policy import ObjectType, PrincipalKind, Privilege  # noqa: E402
 from groundwork.catalog.store import Catalog  # noqa: E402
 from groundwork.features.registry import load_view_specs  # noqa: E402
@@ -49,6 +55,7 @@ PROFILE = ["user_profile:budget_per_night", "user_profile:preferred_stars",
            "user_profile:home_city", "user_profile:preferred_amenities",
            "user_profile:trips_last_year", "user_profile:avg_rating_given",
            "user_profile:last_booking_at"]
+TOKEN_FILE = "bench-token"
 HOTEL = ["hotel_stats:hotel_name", "hotel_stats:hotel_stars", "hotel_stats:hotel_rating"]
 
 
@@ -57,8 +64,12 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2_000, help="calls per batch")
     parser.add_argument("--batches", type=int, default=7, help="batches per request shape")
+    parser.add_argument("--http", action="store_true",
+                        help="also measure over HTTP against a uvicorn server")
     parser.add_argument("--profile", action="store_true",
-                        help="print a cProfile of one batch of the 100-entity shape")
+                        help="print a cProfile of one batch of --profile-shape")
+    parser.add_argument("--profile-shape", default="feast 100 users",
+                        help="the request shape (name prefix) to profile")
     return parser.parse_args(argv)
 
 
@@ -93,6 +104,7 @@ def register(settings: Settings) -> str:
     catalog.grant("bench", Privilege.EXECUTE, ObjectType.ENDPOINT, "*")
     token = catalog.issue_token("bench").token
     catalog.dispose()
+    (settings.state_dir / TOKEN_FILE).write_text(token)
     return token
 
 
@@ -150,7 +162,7 @@ async def run(arguments: argparse.Namespace, console: Console, state_dir: Path) 
             walls, cpus = await measure(call, body, arguments)
             table.add_row(name, f"{min(walls):.1f}", f"{statistics.median(walls):.1f}",
                           f"{statistics.median(cpus):.1f}", f"{len(call.answer):,}")
-            if arguments.profile and name.startswith("feast 100 users"):
+            if arguments.profile and name.startswith(arguments.profile_shape):
                 profile = cProfile.Profile()
                 profile.enable()
                 for _ in range(arguments.calls):
@@ -160,12 +172,41 @@ async def run(arguments: argparse.Namespace, console: Console, state_dir: Path) 
     return table
 
 
+def over_http(arguments: argparse.Namespace, state_dir: Path, token: str) -> Table:
+    """Server CPU and median latency per request of each shape, rounds interleaved."""
+    cpu: dict[str, list[float]] = {name: [] for name in shapes()}
+    latency: dict[str, list[float]] = {name: [] for name in shapes()}
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    with running(groundwork_server(state_dir)) as server, httpx.Client(
+            base_url=server.url, headers=headers, timeout=30) as client:
+        for _ in range(arguments.batches):
+            for name, (path, body) in shapes().items():
+                client.post(path, content=body).raise_for_status()
+                before = server.cpu_seconds() or 0.0
+                for _ in range(arguments.calls):
+                    started = time.perf_counter()
+                    client.post(path, content=body)
+                    latency[name].append((time.perf_counter() - started) * 1e6)
+                cpu[name].append(((server.cpu_seconds() or 0.0) - before) / arguments.calls * 1e6)
+    table = Table(title=f"over HTTP ({arguments.batches} interleaved rounds of "
+                        f"{arguments.calls:,} sequential requests)")
+    for column in ("request", "median server CPU µs", "median latency µs"):
+        table.add_column(column, justify="left" if column == "request" else "right")
+    for name in shapes():
+        table.add_row(name, f"{statistics.median(cpu[name]):.0f}",
+                      f"{statistics.median(latency[name]):.0f}")
+    return table
+
+
 def main(argv: list[str]) -> None:
-    """Parse the options, build the state, measure, print the table."""
+    """Parse the options, build the state, measure, print the tables."""
     arguments = parse_arguments(argv)
     console = Console()
     with tempfile.TemporaryDirectory(prefix="feast-bench-") as directory:
         console.print(uvloop.run(run(arguments, console, Path(directory))))
+        if arguments.http:
+            token = (Path(directory) / TOKEN_FILE).read_text()
+            console.print(over_http(arguments, Path(directory), token))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -173,6 +174,28 @@ class ViewRead:
     decision: Decision
 
 
+@dataclass(frozen=True, slots=True)
+class ViewColumns:
+    """What the door asks of a view on every call, worked out once per view.
+
+    Attributes:
+        features: The names of its features (its entity key is none).
+        times: Those served as seconds since the epoch (timestamps and dates).
+    """
+
+    features: frozenset[str]
+    times: frozenset[str]
+
+
+@functools.lru_cache(maxsize=1024)
+def view_columns(view: ViewSpec) -> ViewColumns:
+    """The :class:`ViewColumns` of ``view`` (kept: specs are immutable values)."""
+    return ViewColumns(
+        frozenset(view.feature_names) - {view.entity},
+        frozenset(feature.name for feature in view.features
+                  if feature.dtype in (ValueType.TIMESTAMP, ValueType.DATE)))
+
+
 Column = tuple[int, int, str]
 """One feature of the answer: its read's index, the feature's index in it, its column name."""
 
@@ -243,7 +266,7 @@ def _selection(context: ServingContext, admission: Admission,
     seen: set[tuple[str, str]] = set()
     for name, feature, field in wanted:
         read = reads[index_of[name]]
-        if feature not in read.view.feature_names or feature == read.view.entity:
+        if feature not in view_columns(read.view).features:
             raise _invalid(field, f"feature view {name!r} has no feature {feature!r}")
         if (name, feature) in seen:
             raise _invalid(field, f"{name}:{feature} is asked twice")
@@ -352,8 +375,9 @@ def _view_columns(read: ViewRead, batch: Sequence[StoredRecord | None], now: dt.
         found = record.values
         for column, feature in zip(values, features, strict=True):
             column[row] = found.get(feature)
+    times = view_columns(read.view).times
     for column, feature in zip(values, features, strict=True):
-        if read.view.feature(feature).dtype in (ValueType.TIMESTAMP, ValueType.DATE):
+        if feature in times:
             column[:] = [None if value is None else epoch_seconds(value) for value in column]
     return values, statuses, stamps
 
