@@ -19,6 +19,7 @@ from datetime import timedelta
 from feast import Entity, FeatureService, FeatureView, Field, FileSource, ValueType
 from feast.types import Array, Float64, Int64, String, UnixTimestamp
 
+from groundwork.features.services import FEATURE_SERVICES
 from groundwork.features.spec import CITY_DIRECTORY_KEY
 
 FEATURE_TABLES_PATH = "../.state/feature_tables"
@@ -162,13 +163,15 @@ city_directory = FeatureView(
     description=f"Every destination city, under the single key {CITY_DIRECTORY_KEY!r}.",
 )
 
-travel_planner = FeatureService(
-    name="travel_planner",
-    features=[user_profile, hotel_stats, hotel_prices, city_top_hotels, city_directory],
-    description="Every feature the travel-planner agent reads.",
-)
-
 FEATURE_VIEWS: tuple[FeatureView, ...] = (
     user_profile, hotel_stats, hotel_prices, city_top_hotels, city_directory
 )
 """The views in the order the platform lists them."""
+
+_BY_NAME = {view.name: view for view in FEATURE_VIEWS}
+
+travel_planner = FeatureService(
+    name="travel_planner",
+    features=[_BY_NAME[name] for name in FEATURE_SERVICES["travel_planner"]],
+    description="Every feature the travel-planner agent reads.",
+)

@@ -111,6 +111,12 @@ class FeatureViewNotFound(NotFound):
     code = "feature_view_not_found"
 
 
+class FeatureServiceNotFound(NotFound):
+    """No feature service has this name."""
+
+    code = "feature_service_not_found"
+
+
 class Conflict(GroundworkError):
     """The object already exists or the change conflicts with its current state."""
 

@@ -17,6 +17,7 @@ from groundwork.dag.http.limits import EdgeLimits
 from groundwork.dag.http.metrics import Metrics
 from groundwork.dag.runtime import compile_endpoints
 from groundwork.dag.spec import EndpointSpec
+from groundwork.features.services import FEATURE_SERVICES
 from groundwork.features.spec import ViewSpec
 from groundwork.settings import PRIMARY, Settings
 from groundwork.sync.factory import open_store
@@ -56,8 +57,8 @@ def build_app(
     opened = ExitStack()  # one engine for start-up and serving, disposed when serving ends
     catalog = opened.enter_context(open_catalog(settings.resolved_catalog_url))
     try:
-        compiled = compile_endpoints(
-            endpoints, served_views(settings, catalog) if views is None else views)
+        views = served_views(settings, catalog) if views is None else views
+        compiled = compile_endpoints(endpoints, views)
     except BaseException:
         opened.close()
         raise
@@ -76,7 +77,8 @@ def build_app(
         try:
             yield ServingContext(endpoints=compiled, stores=stores,
                                  view_stores=dict(settings.view_stores), primary_store=PRIMARY,
-                                 catalog=catalog, access=access, audit=audit, metrics=Metrics())
+                                 catalog=catalog, access=access, audit=audit, metrics=Metrics(),
+                                 views=views, feature_services=FEATURE_SERVICES)
         finally:
             await watcher.stop()
             await audit.stop()

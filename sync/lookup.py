@@ -64,6 +64,27 @@ def to_result(key: EntityKey, record: StoredRecord | None, now: dt.datetime,
     return LookupResult(key, RecordStatus.PRESENT, record.values, record.event_ts, age)
 
 
+def oldest_servable(now: dt.datetime, ttl_seconds: float | None) -> dt.datetime | None:
+    """The oldest ``event_ts`` a view with ``ttl_seconds`` still serves at ``now``.
+
+    ``None`` when the view has no TTL. With it, :func:`expired` decides a whole
+    read's records as :func:`to_result` does, the bound computed once per read.
+    """
+    return None if not ttl_seconds else now - dt.timedelta(seconds=ttl_seconds)
+
+
+def expired(record: StoredRecord, now: dt.datetime, oldest: dt.datetime | None) -> bool:
+    """Whether ``record`` is no longer servable at ``now`` (the rule of :func:`to_result`).
+
+    Args:
+        record: What the store returned.
+        now: The moment expiry is judged at.
+        oldest: :func:`oldest_servable` of the view at ``now``.
+    """
+    return (record.expires_at is not None and record.expires_at <= now) or (
+        oldest is not None and record.event_ts <= oldest)
+
+
 async def read_within(
     store: OnlineStore, requests: Sequence[ReadRequest], timeout: float | None
 ) -> Batches:

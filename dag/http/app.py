@@ -1,4 +1,4 @@
-"""The REST app, composed: routers, error handlers, the invoke fast door, OpenAPI.
+"""The REST app, composed: routers, error handlers, the invoke and Feast fast doors, OpenAPI.
 
 The process's composition root (``groundwork/server.py``) builds the serving
 context and calls :func:`create_app`.
@@ -13,12 +13,15 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 from starlette.routing import Route, get_route_path
 from starlette.types import Receive, Scope, Send
 
 from groundwork.dag.http.admin import BODY_MODELS
 from groundwork.dag.http.admin import router as admin_router
 from groundwork.dag.http.context import ServingContext
+from groundwork.dag.http.feast import FEAST_PATH, OnlineFeaturesRequest, feast_asgi
+from groundwork.dag.http.feast import router as feast_router
 from groundwork.dag.http.invoke import invoke_asgi, invoke_target
 from groundwork.dag.http.limits import Edge, EdgeLimits
 from groundwork.dag.http.mcp import McpDoor
@@ -37,7 +40,8 @@ class GroundworkApp(FastAPI):
     """The FastAPI app, with endpoint calls dispatched before FastAPI's own stack.
 
     ``POST /v1/endpoints/{name}/invoke`` (and ``/invoke-many``) goes straight to
-    :func:`~groundwork.dag.http.invoke.invoke_asgi`;
+    :func:`~groundwork.dag.http.invoke.invoke_asgi`, and Feast's
+    ``POST /get-online-features`` to :func:`~groundwork.dag.http.feast.feast_asgi`;
     everything else (and the OpenAPI document, built from the typed invoke routes
     that stay registered) is FastAPI's as usual. Once middleware is added
     (``app.add_middleware``: CORS, tracing, ...), every call goes through FastAPI's
@@ -57,6 +61,9 @@ class GroundworkApp(FastAPI):
             path = get_route_path(scope) if scope.get("root_path") else scope["path"]
             if path == MCP_PATH:
                 await self.mcp_door(scope, receive, send)
+                return
+            if path == FEAST_PATH and scope["method"] == "POST":
+                await feast_asgi(self.state.serving, self.edge, scope, receive, send)
                 return
             target = invoke_target(path) if scope["method"] == "POST" else None
             if target is not None:
@@ -105,6 +112,7 @@ def create_app(
                                    include_in_schema=False))
     app.include_router(router)
     app.include_router(admin_router)
+    app.include_router(feast_router)
     add_endpoint_routes(app, dict(endpoints))
     app.openapi = _openapi_with_request_models(app, endpoints)  # type: ignore[method-assign]
     return app
@@ -157,7 +165,8 @@ def _openapi_with_request_models(
             # FastAPI writes bounds as floats, and 2**63 - 1 is no float: publish the
             # request bodies as pydantic writes them, with exact integer bounds.
             models = [endpoint.schemas.request for endpoint in endpoints.values()]
-            for model in (*models, *BODY_MODELS):
+            published: list[type[BaseModel]] = [*models, *BODY_MODELS, OnlineFeaturesRequest]
+            for model in published:
                 schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 schemas.update(schema.pop("$defs", {}))
                 schemas[model.__name__] = schema

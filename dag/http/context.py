@@ -30,6 +30,9 @@ class ServingContext:
         access: Authentication and authorization with a decision cache.
         audit: Non-blocking audit sink.
         metrics: Prometheus metrics of this process.
+        views: The served feature views by name (for the Feast door).
+        feature_services: Feature service name to the names of its views (each
+            served whole), for the Feast door.
         guard: The guard every door admits calls through (built from the above).
     """
 
@@ -41,6 +44,8 @@ class ServingContext:
     access: AccessController
     audit: AuditSink
     metrics: Metrics
+    views: Mapping[str, ViewSpec] = field(default_factory=dict)
+    feature_services: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     guard: Guard = field(init=False)
     securables: dict[str, Securable] = field(default_factory=dict)
     """Endpoint name to its :class:`Securable`, built once per name."""

@@ -194,12 +194,38 @@ class Admission:
         assert self.principal is not None, "enter the admission first"
         return self._guard.access.authorize(self.principal, securable, self._privilege).allowed
 
-    def check_entities(self, inputs: Mapping[str, Any]) -> None:
+    def authorize(self, securable: Securable) -> Decision:
+        """Authorize the admission's privilege on one of the objects a call reads.
+
+        For a door whose call names its objects in the body (read after
+        authentication), so it is admitted without a securable and checks each
+        object here; a refusal raised from here is audited as the call's outcome.
+
+        Raises:
+            AccessDenied: when the caller holds no grant covering ``securable``.
+        """
+        assert self.principal is not None, "enter the admission first"
+        decision = self._guard.access.authorize(self.principal, securable, self._privilege)
+        if not decision.allowed:
+            raise AccessDenied(decision.reason, privilege=self._privilege.value,
+                               **{securable.object_type.value: securable.name})
+        return decision
+
+    def audit_as(self, securable: Securable) -> None:
+        """Name ``securable`` in the call's audit event (once the body said what it reads)."""
+        self._audited = securable
+
+    def check_entities(self, inputs: Mapping[str, Any], decision: Decision | None = None) -> None:
         """Refuse inputs outside the entities the caller's token and grant allow.
+
+        Args:
+            inputs: Input name to value.
+            decision: The grant decision bounding the inputs (default: the
+                admission's own, on its securable).
 
         Raises:
             AccessDenied: naming the first input out of bounds.
         """
         principal = self.principal
         assert principal is not None, "enter the admission first"
-        check_entities(principal, self.decision, inputs, self._audited.name)
+        check_entities(principal, decision or self.decision, inputs, self._audited.name)
