@@ -16,7 +16,7 @@ from groundwork.errors import MissingExtra
 EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "spark": ("pyspark", "pyarrow", "pandas", "numpy"),
     "feast": ("feast",),
-    "redis": ("redis",),
+    "redis": ("redis", "hiredis"),
     "aws": ("aiobotocore", "botocore"),
     "azure": ("azure.cosmos", "aiohttp"),
     "postgres": ("psycopg",),
