@@ -23,6 +23,7 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "langchain": ("langchain", "langchain_core", "langgraph", "dateparser", "text_to_num",
                   "price_parser"),
     "mcp": ("langchain_mcp_adapters",),
+    "granian": ("granian",),
 }
 """Modules each extra provides, by extra name."""
 
