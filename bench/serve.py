@@ -8,10 +8,12 @@ Targets, each at every concurrency:
 - ``user_profile``: ``POST /v1/endpoints/user_profile/invoke``, one entity lookup;
 - ``hotel_offers``: user + city lookups, then 25 hotels' stats and prices, then functions.
 
-Every server is one uvicorn worker process (httptools, uvloop, no access log)
-on a free 127.0.0.1 port. Load comes from ``wrk`` (one thread, keep-alive)
-with ``load.lua``; without wrk, from an asyncio client (which then competes
-with the server for the CPU: its numbers are lower bounds).
+Every server is ``--workers`` worker processes (default one) of the ``--http``
+server, uvicorn (httptools, uvloop) or granian (ASGI, uvloop), without access
+log, on a free 127.0.0.1 port; server CPU counts every process of the server.
+Load comes from ``wrk`` (one thread, keep-alive) with ``load.lua``; without
+wrk, from an asyncio client (which then competes with the server for the CPU:
+its numbers are lower bounds).
 """
 
 from __future__ import annotations
@@ -40,7 +42,13 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from bench.loadgen import Result, find_wrk, run_python, run_wrk, wrk_command  # noqa: E402
-from bench.servers import Server, bare_server, groundwork_server, running  # noqa: E402
+from bench.servers import (  # noqa: E402
+    HTTP_SERVERS,
+    Server,
+    bare_server,
+    groundwork_server,
+    running,
+)
 from bench.workload import prepare, request_bodies, write_bodies  # noqa: E402
 from groundwork.settings import Settings  # noqa: E402
 
@@ -82,6 +90,9 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto",
                         help="load generator: wrk when available, else asyncio")
     parser.add_argument("--seed", type=int, default=7, help="seed of the random requests")
+    parser.add_argument("--http", choices=HTTP_SERVERS, default="uvicorn",
+                        help="HTTP server running the apps (bare and Groundwork alike)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes per server")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     return parser.parse_args(argv)
 
@@ -195,10 +206,11 @@ def main(argv: list[str]) -> None:
         bodies["bare"] = bodies["user_profile"]
         runner, client = make_runner(console, arguments.client, bodies, token, Path(directory),
                                      arguments.duration)
-        cells = measure(console, runner, bare_server(), ["bare"], bodies, token, arguments,
-                        concurrencies, notes)
-        cells += measure(console, runner, groundwork_server(settings.state_dir), targets,
-                         bodies, token, arguments, concurrencies, notes)
+        http, workers = arguments.http, arguments.workers
+        cells = measure(console, runner, bare_server(http, workers), ["bare"], bodies, token,
+                        arguments, concurrencies, notes)
+        cells += measure(console, runner, groundwork_server(settings.state_dir, http, workers),
+                         targets, bodies, token, arguments, concurrencies, notes)
     console.print(render(cells))
     console.print(f"command: {shlex.join([Path(sys.executable).name, *sys.argv])}")
     console.print(f"client:  {client}")

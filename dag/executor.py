@@ -74,7 +74,8 @@ class StoreRead:
         timeout: Seconds the read may take: the longest timeout its nodes declare,
             else the store's ``read_timeout_seconds``; ``None`` for an embedded
             store, which reads inline without ever yielding to the event loop, so
-            no timer could cut it short (and arming one would cost more than the read).
+            no timer could cut it short (and arming one would cost more than the read),
+            and for a store that bounds its reads by its own timeout.
     """
 
     store: OnlineStore
@@ -113,6 +114,8 @@ def _read_timeout(store: OnlineStore, nodes: Sequence[Node]) -> float | None:
     declared = [node.timeout for node in nodes if node.timeout is not None]
     if declared:
         return max(declared)
+    if store.capabilities.bounded_reads and store.read_timeout_seconds:
+        return None  # the store bounds every wait itself; an outer timer would only cost
     return store.read_timeout_seconds or DEFAULT_READ_TIMEOUT_SECONDS
 
 

@@ -158,18 +158,21 @@ def register_command() -> None:
 def serve_command(
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=64, help="Worker processes on the one port (default GROUNDWORK_WORKERS, "
+                            "else 1); each has its own stores and audit sink.")] = None,
 ) -> None:
     """Serve the REST API for an existing state directory."""
-    import uvicorn
-
-    from groundwork.server import build_app
+    from groundwork.server import serve
 
     settings = _settings()
+    if workers is not None:
+        settings = settings.model_copy(update={"workers": workers})
     serving = [PRIMARY, *settings.view_stores.values()]
-    require(*_store_extras(settings, serving), *_catalog_extras(settings),
+    server_extras = ["granian"] if settings.http_server == "granian" else []
+    require(*_store_extras(settings, serving), *_catalog_extras(settings), *server_extras,
             needed_by="groundwork serve")
-    uvicorn.run(build_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level="warning", access_log=False)
+    serve(settings, host=host or settings.host, port=port or settings.port)
 
 
 @app.command("mcp")

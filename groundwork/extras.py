@@ -16,13 +16,14 @@ from groundwork.errors import MissingExtra
 EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "spark": ("pyspark", "pyarrow", "pandas", "numpy"),
     "feast": ("feast",),
-    "redis": ("redis",),
+    "redis": ("redis", "hiredis"),
     "aws": ("aiobotocore", "botocore"),
     "azure": ("azure.cosmos", "aiohttp"),
     "postgres": ("psycopg",),
     "langchain": ("langchain", "langchain_core", "langgraph", "dateparser", "text_to_num",
                   "price_parser"),
     "mcp": ("langchain_mcp_adapters",),
+    "granian": ("granian",),
 }
 """Modules each extra provides, by extra name."""
 

@@ -1,4 +1,12 @@
-"""Wire settings, stores, catalog and endpoints into a servable app."""
+"""Wire settings, stores, catalog and endpoints into a servable app, and serve it.
+
+:func:`serve` runs ``settings.workers`` shared-nothing worker processes on one port
+(the HTTP server's own workers: the kernel spreads connections over them). Each
+worker builds its app from the same ``GROUNDWORK_*`` environment
+(:func:`app_factory`), so each has its own store connections, catalog engine,
+access cache and audit sink; access changes reach every worker through the
+catalog, as they reach any other server process.
+"""
 
 from __future__ import annotations
 
@@ -94,3 +102,30 @@ def build_app(
 def app_factory() -> FastAPI:
     """Uvicorn factory: settings from the environment (``GROUNDWORK_*``)."""
     return build_app(Settings())
+
+
+APP_FACTORY = "groundwork.server:app_factory"
+"""Import path of :func:`app_factory`, which each worker process calls."""
+
+
+def serve(settings: Settings, *, host: str, port: int) -> None:
+    """Serve the app with ``settings.http_server`` in ``settings.workers`` processes.
+
+    One worker serves the app built here; several build theirs each from the
+    environment, which is where ``settings`` came from.
+    """
+    workers = settings.workers
+    if settings.http_server == "granian":
+        from granian import Granian
+        from granian.constants import Interfaces
+        from granian.log import LogLevels
+
+        Granian(APP_FACTORY, factory=True, interface=Interfaces.ASGI, address=host, port=port,
+                workers=workers, websockets=False, log_level=LogLevels.warning,
+                log_access=False).serve()
+        return
+    import uvicorn
+
+    application: FastAPI | str = build_app(settings) if workers == 1 else APP_FACTORY
+    uvicorn.run(application, factory=workers > 1, host=host, port=port, workers=workers,
+                log_level="warning", access_log=False)

@@ -63,6 +63,16 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the REST server binds.")
     port: int = Field(default=8000, description="Port the REST server binds.")
+    workers: int = Field(
+        default=1, ge=1, le=64,
+        description="Worker processes of `groundwork serve` on the one port, each with its own "
+        "stores, catalog connections and audit sink (about one per core).",
+    )
+    http_server: Literal["uvicorn", "granian"] = Field(
+        default="uvicorn",
+        description="The HTTP server running the app: `uvicorn` (httptools, uvloop) or "
+        "`granian` (Rust HTTP/1, ASGI; the `granian` extra).",
+    )
     max_body_bytes: int = Field(
         default=1 << 20, ge=1024, le=1 << 30,
         description="Largest request body the server accepts, in bytes (larger: 413).",

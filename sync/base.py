@@ -105,12 +105,15 @@ class StoreCapabilities:
             requests itself).
         native_ttl: The store deletes expired records by itself.
         embedded: The store runs inside the serving process (no network).
+        bounded_reads: ``read`` bounds every wait (connect, reply) by the store's
+            ``read_timeout_seconds`` itself, so the orchestration arms no timer of its own.
     """
 
     max_write_batch: int
     max_read_batch: int
     native_ttl: bool
     embedded: bool
+    bounded_reads: bool = False
 
 
 class OnlineStore(ABC):

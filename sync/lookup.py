@@ -4,7 +4,10 @@
 timeouts cut one call short, and an ``asyncio.timeout`` here bounds the whole
 read (connect, retries, several calls) by the store's ``read_timeout_seconds``,
 so a store that is down or hangs answers :class:`StoreUnavailable` in time and
-a later read, on fresh connections, succeeds once the store is back.
+a later read, on fresh connections, succeeds once the store is back. A store
+that bounds every wait of its reads itself (``StoreCapabilities.bounded_reads``:
+Redis) is called with no timeout here, as an embedded store is: arming and
+cancelling a timer on every read costs several microseconds.
 
 Expiry is decided here, once for every store: a record whose ``expires_at``
 has passed is returned as ``EXPIRED`` without values, whether or not the store

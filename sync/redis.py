@@ -29,11 +29,14 @@ default) is how long ``EXPIRED`` stays visible; with 0, expired records read as 
 Needs Redis 6.2+ (``PXAT``) in non-cluster mode (a script and an ``MGET`` touch keys of
 many hash slots). Event times are compared as Lua numbers, exact until the year 2255.
 The client does not retry: a connection error or timeout raises ``StoreUnavailable``
-and the orchestration (``sync/writer.py``, the DAG executor) decides what to do. A store
-holds two connection pools, each opened lazily in the event loop that first uses it: reads
-connect, wait for a pooled connection and wait for each reply at most
-``read_timeout_seconds``, writes and deletes ``timeout_seconds`` (their scripts run longer).
-A broken connection is dropped, so once Redis is back the next call simply reconnects.
+and the orchestration (``sync/writer.py``, the DAG executor) decides what to do. Writes
+and deletes go through a redis-py connection pool whose every wait is bounded by
+``timeout_seconds`` (their scripts run longer). Reads go through one pipelined connection
+(``sync/resp.py``) that all concurrent reads share, parsed by hiredis: connecting and
+each reply are bounded by ``read_timeout_seconds``, so the store bounds its own reads
+(``StoreCapabilities.bounded_reads``) and the serving path arms no timer of its own. Both
+are opened lazily in the event loop that first uses them. A broken connection is
+dropped, so once Redis is back the next call simply reconnects.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ from groundwork.sync.base import (
 )
 from groundwork.sync.codec import decode_values, encode_values, from_micros, key_string, to_micros
 from groundwork.sync.config import RedisStoreConfig
+from groundwork.sync.resp import PipelinedConnection
 
 _VIEW_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 _SCRIPT_ROWS = 200  # rows per script call: each atomic script stays around a millisecond
@@ -115,6 +119,7 @@ class RedisStore(OnlineStore):
         max_read_batch=1_000,
         native_ttl=True,
         embedded=False,
+        bounded_reads=True,
     )
 
     def __init__(self, config: RedisStoreConfig) -> None:
@@ -122,7 +127,7 @@ class RedisStore(OnlineStore):
         self._prefix = config.key_prefix
         self._retention_ms = config.expired_retention_seconds * 1_000
         self.read_timeout_seconds = config.read_timeout_seconds
-        self._reader: Redis | None = None
+        self._reader: PipelinedConnection | None = None
         self._writer: Redis | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -132,11 +137,22 @@ class RedisStore(OnlineStore):
             self._writer = self._open(self._config.timeout_seconds)
         return self._writer
 
-    def _redis_reader(self) -> Redis:
-        """The client that reads, in the running event loop."""
+    def _redis_reader(self) -> PipelinedConnection:
+        """The connection that reads, in the running event loop."""
         if self._reader is None or self._loop is not asyncio.get_running_loop():
-            self._reader = self._open(self._config.read_timeout_seconds)
+            self._own_loop()
+            config = self._config
+            self._reader = PipelinedConnection(
+                config.url, config.password.get_secret_value() if config.password else None,
+                config.read_timeout_seconds)
         return self._reader
+
+    def _own_loop(self) -> None:
+        """Bind the store to the running loop, dropping connections opened in another one."""
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:
+            self._reader = self._writer = None
+            self._loop = loop
 
     def _open(self, timeout: float) -> Redis:
         """A client with its own pool whose every wait is bounded by ``timeout``.
@@ -145,10 +161,7 @@ class RedisStore(OnlineStore):
         from another loop (one ``asyncio.run`` per call, test fixtures), it starts new
         pools there and drops the old ones, whose loop has usually ended.
         """
-        loop = asyncio.get_running_loop()
-        if self._loop is not loop:
-            self._reader = self._writer = None
-            self._loop = loop
+        self._own_loop()
         config = self._config
         pool = BlockingConnectionPool.from_url(
             config.url,
@@ -248,13 +261,12 @@ class RedisStore(OnlineStore):
         """Values of ``keys`` in order: one ``MGET``, or several in one pipeline."""
         if not keys:
             return []
-        client = self._redis_reader()
-        if len(keys) <= self.capabilities.max_read_batch:  # skips the pipeline's overhead
-            return cast(list[bytes | None], await client.mget(keys))
-        pipeline = client.pipeline(transaction=False)
-        for chunk in _chunks(keys, self.capabilities.max_read_batch):
-            pipeline.mget(chunk)
-        return [value for result in await pipeline.execute() for value in result]
+        connection = self._redis_reader()
+        if len(keys) <= self.capabilities.max_read_batch:
+            return cast(list[bytes | None], (await connection.execute(("MGET", *keys)))[0])
+        results = await connection.execute(
+            *(("MGET", *chunk) for chunk in _chunks(keys, self.capabilities.max_read_batch)))
+        return [value for result in results for value in result]
 
     async def delete(self, view: ViewSpec, keys: Sequence[EntityKey]) -> int:
         """Unlink the records of ``keys`` in one round trip; count those that existed."""
@@ -269,13 +281,14 @@ class RedisStore(OnlineStore):
 
     async def close(self) -> None:
         """Disconnect every pooled connection (those of an ended event loop are dropped)."""
-        clients, loop = (self._reader, self._writer), self._loop
+        reader, writer, loop = self._reader, self._writer, self._loop
         self._reader = self._writer = self._loop = None
         if loop is asyncio.get_running_loop():
-            for client in clients:
-                if client is not None:
-                    with _unavailable_on_error("close", ""):
-                        await client.aclose()
+            if reader is not None:
+                reader.close()
+            if writer is not None:
+                with _unavailable_on_error("close", ""):
+                    await writer.aclose()
 
 
 def _record(request: ReadRequest, value: bytes | None) -> StoredRecord | None:
