@@ -102,7 +102,10 @@ def rows(count: int, ttl: dt.timedelta | None = dt.timedelta(hours=1)) -> list[O
 
 @pytest_asyncio.fixture(loop_scope="function")
 async def store(dynamodb_config: DynamoDBStoreConfig) -> AsyncIterator[FaultyStore]:
-    store = FaultyStore(dynamodb_config.model_copy(update={"max_attempts": 3}))
+    # Reads get the longest bound: the retry tests count attempts, which a loaded
+    # machine would otherwise cut short at the default one-second read deadline.
+    store = FaultyStore(dynamodb_config.model_copy(
+        update={"max_attempts": 3, "read_timeout_seconds": 60}))
     yield store
     await store.close()
 
