@@ -168,8 +168,8 @@ def serve_command(
     serving = [PRIMARY, *settings.view_stores.values()]
     require(*_store_extras(settings, serving), *_catalog_extras(settings),
             needed_by="groundwork serve")
-    uvicorn.run(build_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level="warning", access_log=False)
+    uvicorn.run(build_app(settings, ship_audit=True), host=host or settings.host,
+                port=port or settings.port, log_level="warning", access_log=False)
 
 
 @app.command("mcp")
