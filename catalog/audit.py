@@ -195,8 +195,15 @@ class AuditSink:
         spool for the next shipper, and the failure is logged.
         """
         self._running = False
-        self._writer.close()
+        self.seal()
         await self.flush()
+
+    def seal(self) -> None:
+        """Close the current spool file, so a shipper may delete it once shipped.
+
+        The next event opens a new file.
+        """
+        self._writer.close()
 
     async def flush(self) -> int:
         """Ship the spool to the catalog in a worker thread; return how many events were stored.
