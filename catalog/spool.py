@@ -55,16 +55,16 @@ class SpoolWriter:
         self._max_file_bytes = max_file_bytes
         self._prefix = f"{os.getpid()}-{time.time_ns()}"
         self._sequence = 0
+        """Sequence number of the next file: each file gets a new one, never reused."""
         self._descriptor: int | None = None
+        self._current: Path | None = None
         self._size = 0
         self._lock = threading.Lock()
 
     @property
     def current(self) -> Path | None:
         """The file appended to now; ``None`` before the first append or after :meth:`close`."""
-        if self._descriptor is None:
-            return None
-        return self.directory / f"{self._prefix}-{self._sequence:06d}{SUFFIX}"
+        return self._current
 
     def append(self, line: bytes) -> None:
         """Append ``line`` (one event, ending with a newline) with one write.
@@ -97,14 +97,14 @@ class SpoolWriter:
         with self._lock:
             if self._descriptor is not None:
                 os.close(self._descriptor)
-                self._descriptor = None
+                self._descriptor = self._current = None
 
     def _rotate(self) -> int:
         """Open, lock and publish the next file, then seal the previous one."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        sequence = self._sequence + 1 if self._descriptor is not None else self._sequence
-        final = self.directory / f"{self._prefix}-{sequence:06d}{SUFFIX}"
+        final = self.directory / f"{self._prefix}-{self._sequence:06d}{SUFFIX}"
         draft = final.with_suffix(".tmp")
+        self._sequence += 1
         descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND
                              | os.O_CLOEXEC, 0o600)
         try:
@@ -113,8 +113,8 @@ class SpoolWriter:
         except OSError:
             os.close(descriptor)
             raise
-        previous, self._descriptor, self._sequence, self._size = (
-            self._descriptor, descriptor, sequence, 0)
+        previous, self._descriptor, self._current, self._size = (
+            self._descriptor, descriptor, final, 0)
         if previous is not None:
             os.close(previous)
         return descriptor
@@ -125,8 +125,7 @@ class SpoolWriter:
             os.ftruncate(descriptor, self._size)
         except OSError:
             os.close(descriptor)
-            self._descriptor = None
-            self._sequence += 1
+            self._descriptor = self._current = None
 
 
 def spool_files(directory: Path) -> list[Path]:

@@ -119,3 +119,14 @@ def test_a_draft_left_by_a_writer_killed_before_publishing_it_is_removed(
 
     assert live.current is not None and os.listdir(spool) == [live.current.name]
     live.close()
+
+
+def test_events_after_a_seal_go_to_a_new_file(catalog: Catalog, spool: Path) -> None:
+    sink = spool_events(catalog, spool, range(2))
+    sink.seal()
+    spool_events_into(sink, range(2, 4))
+    sink.seal()
+
+    assert len(os.listdir(spool)) == 2
+    assert AuditShipper(catalog.spool_files, spool).ship().written == 4
+    assert stored(catalog) == [event(number) for number in range(4)]
