@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 CHUNK_BYTES = 1024 * 1024
 """Most bytes of a spool file shipped in one transaction."""
 
+MAX_RETRY_SECONDS = 5.0
+"""Longest wait between passes while the catalog is unavailable."""
+
 FIELD_COUNT = len(AuditEvent.__slots__)
 """Fields of a spooled event, in :class:`AuditEvent` order."""
 
@@ -132,11 +135,14 @@ class AuditShipper:
             keep_going: Callable[[], bool] = lambda: True) -> None:
         """Ship every ``interval`` seconds until ``stop`` is set or ``keep_going`` says no.
 
+        While the catalog is unavailable, the wait doubles up to :data:`MAX_RETRY_SECONDS`.
         A last pass runs before returning, so what was spooled until then is shipped.
         """
+        wait = interval
         while not stop.is_set() and keep_going():
-            self.ship()
-            stop.wait(interval)
+            failed = self.ship().error is not None
+            wait = min(wait * 2, MAX_RETRY_SECONDS) if failed else interval
+            stop.wait(wait)
         self.ship()
 
     def _ship_file(self, path: Path, report: ShipReport) -> None:

@@ -23,6 +23,7 @@ from rich.console import Console
 
 from groundwork.catalog.shipper import AuditShipper
 from groundwork.catalog.store import open_catalog
+from groundwork.catalog.store.audit import unavailable_when_unreachable
 from groundwork.errors import GroundworkError
 from groundwork.settings import Settings
 
@@ -70,7 +71,7 @@ def ship_command(
     """Move spooled audit events into the catalog (a server runs this by itself)."""
     settings = Settings()
     try:
-        with open_catalog(settings.resolved_catalog_url) as catalog:
+        with unavailable_when_unreachable(), open_catalog(settings.resolved_catalog_url) as catalog:
             shipper = AuditShipper(catalog.spool_files, settings.audit_spool_dir)
             if once:
                 report = shipper.ship()
