@@ -6,9 +6,11 @@ Drives the ASGI app directly (the same ``GroundworkApp`` uvicorn serves) with
 the benchmark's request bodies and prints microseconds per call for each
 endpoint: the best and the median of ``--batches`` batches, since other load
 on the machine only ever adds time. ``--profile`` prints the functions with
-the most own time (cProfile) for each endpoint. Use it to measure a change to
-the serving path before and after; ``bench/serve.py`` measures the whole server
-under HTTP load.
+the most own time (cProfile) for each endpoint. ``CPU µs/call`` is the
+process's CPU time (every thread, background writers included) over all
+batches divided by the calls: steadier than wall time on a busy machine. Use
+it to measure a change to the serving path before and after; ``bench/serve.py``
+measures the whole server under HTTP load.
 """
 
 from __future__ import annotations
@@ -89,8 +91,12 @@ class Call:
 
 
 async def measure(app: Any, target: str, bodies: list[bytes], token: str,
-                  arguments: argparse.Namespace, console: Console) -> list[float]:
-    """Microseconds per call of each batch."""
+                  arguments: argparse.Namespace, console: Console) -> tuple[list[float], float]:
+    """Microseconds per call of each batch, and CPU microseconds per call over all batches.
+
+    The CPU time is the whole process's (every thread), from the first batch to
+    a moment after the last one, so work a call leaves to a background thread counts.
+    """
     call = Call(app, target, token)
     await call(bodies[0])
     if call.status != 200:
@@ -101,12 +107,15 @@ async def measure(app: Any, target: str, bodies: list[bytes], token: str,
     for index in range(min(count, 2_000)):  # warm the caches
         await call(bodies[index])
     timings = []
+    cpu_started = time.process_time()
     for _ in range(arguments.batches):
         started = time.perf_counter()
         for index in range(arguments.calls):
             await call(bodies[index % count])
         timings.append((time.perf_counter() - started) / arguments.calls * 1e6)
         await asyncio.sleep(0.05)  # let the audit sink flush between batches
+    await asyncio.sleep(1.0)  # and let a background writer finish its last batch
+    cpu = (time.process_time() - cpu_started) / (arguments.batches * arguments.calls) * 1e6
     if arguments.profile:
         profile = cProfile.Profile()
         profile.enable()
@@ -114,7 +123,7 @@ async def measure(app: Any, target: str, bodies: list[bytes], token: str,
             await call(bodies[index % count])
         profile.disable()
         pstats.Stats(profile, stream=sys.stdout).sort_stats("tottime").print_stats(25)
-    return timings
+    return timings, cpu
 
 
 async def run(arguments: argparse.Namespace, console: Console) -> Table:
@@ -126,14 +135,16 @@ async def run(arguments: argparse.Namespace, console: Console) -> Table:
     app = build_app(settings)
     table = Table(title=f"in-process cost per call ({arguments.batches} batches of "
                         f"{arguments.calls:,} calls)")
-    for column in ("endpoint", "best µs/call", "median µs/call", "calls/s (best)"):
+    for column in ("endpoint", "best µs/call", "median µs/call", "calls/s (best)",
+                   "CPU µs/call"):
         table.add_column(column, justify="left" if column == "endpoint" else "right")
     async with app.router.lifespan_context(app):
         for target in (name for name in arguments.targets.split(",") if name):
-            timings = await measure(app, target, bodies[target], token, arguments, console)
+            timings, cpu = await measure(app, target, bodies[target], token, arguments,
+                                         console)
             best = min(timings)
             table.add_row(target, f"{best:.1f}", f"{statistics.median(timings):.1f}",
-                          f"{1e6 / best:,.0f}")
+                          f"{1e6 / best:,.0f}", f"{cpu:.1f}")
     return table
 
 
