@@ -32,7 +32,12 @@ import orjson
 from groundwork.catalog.events import AuditEvent, AuditPage, reduced_event, storable_fields
 from groundwork.catalog.policy import ObjectType, Privilege
 from groundwork.catalog.shipper import AuditShipper, SpoolLedger
-from groundwork.catalog.spool import DEFAULT_FILE_BYTES, MAX_LINE_BYTES, SpoolWriter
+from groundwork.catalog.spool import (
+    DEFAULT_FILE_BYTES,
+    MAX_LINE_BYTES,
+    LineTooLong,
+    SpoolWriter,
+)
 
 __all__ = ["AuditEvent", "AuditHealth", "AuditPage", "AuditSink", "CallRecord"]
 
@@ -232,7 +237,7 @@ class AuditSink:
                 return
         try:
             self._writer.append(line)
-        except OSError as error:
+        except (OSError, LineTooLong) as error:  # a bounded event fits: only a full disk
             self._spool_failed(error)
             return
         if reduced:
@@ -255,7 +260,7 @@ class AuditSink:
         except Exception as error:  # noqa: BLE001 - any refusal stores the reduced form
             return orjson.dumps(_fields(reduced_event(event, error)), option=_NEWLINE), True
 
-    def _spool_failed(self, error: OSError) -> None:
+    def _spool_failed(self, error: Exception) -> None:
         """Count an event the spool could not take; log once per outage."""
         self._dropped += 1
         self._note_error(error)
