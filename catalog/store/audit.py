@@ -165,7 +165,13 @@ def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """
     if not rows:
         return
-    if session.get_bind().dialect.name != "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":  # tuples straight to the driver: a third of the CPU of Core's rows
+        session.connection().exec_driver_sql(
+            _INSERT_SQLITE, [tuple(_sqlite_value(row[column]) for column in _COPIED_COLUMNS)
+                             for row in rows])
+        return
+    if dialect != "postgresql":
         session.execute(insert(AuditEventRow.__table__), rows)  # type: ignore[arg-type]
         return
     driver = session.connection().connection.driver_connection
@@ -177,6 +183,28 @@ def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 _COPIED_COLUMNS = ("ts", "principal", "object_type", "object_name", "privilege", "allowed",
                    "reason", "status_code", "latency_ms", "trace_id", "channel")
 _COPY_EVENTS = f"COPY audit_events ({', '.join(_COPIED_COLUMNS)}) FROM STDIN"
+
+
+_INSERT_SQLITE = (f"INSERT INTO audit_events ({', '.join(_COPIED_COLUMNS)}) "
+                  f"VALUES ({', '.join('?' for _ in _COPIED_COLUMNS)})")
+
+
+def _sqlite_value(value: Any) -> Any:
+    """A value as the catalog's SQLite columns hold it (see ``models.UtcDateTime``).
+
+    Times are UTC wall times in SQLAlchemy's SQLite text format, enum members
+    their plain values.
+
+    Raises:
+        ValueError: when a time is naive.
+    """
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the catalog stores aware UTC times")
+        value = value.astimezone(dt.UTC)
+        return (f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:"
+                f"{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}")
+    return value.value if isinstance(value, Enum) else value
 
 
 def _copy_value(value: Any) -> Any:
