@@ -6,9 +6,11 @@ Drives the ASGI app directly (the same ``GroundworkApp`` uvicorn serves) with
 the benchmark's request bodies and prints microseconds per call for each
 endpoint: the best and the median of ``--batches`` batches, since other load
 on the machine only ever adds time. ``--profile`` prints the functions with
-the most own time (cProfile) for each endpoint. Use it to measure a change to
-the serving path before and after; ``bench/serve.py`` measures the whole server
-under HTTP load.
+the most own time (cProfile) for each endpoint. ``CPU µs/call`` is the
+process's CPU time (every thread, background writers included) over all
+batches divided by the calls: steadier than wall time on a busy machine. Use
+it to measure a change to the serving path before and after; ``bench/serve.py``
+measures the whole server under HTTP load.
 """
 
 from __future__ import annotations

@@ -64,12 +64,15 @@ class Cell:
         concurrency: Open connections.
         result: What the load generator measured.
         cpu_us: Server CPU time (user + system, all threads) per request, if known.
+        children_cpu_us: CPU time of the server's child processes (the audit
+            shipper) per request, if known.
     """
 
     target: str
     concurrency: int
     result: Result
     cpu_us: float | None
+    children_cpu_us: float | None = None
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
@@ -152,14 +155,17 @@ def measure(console: Console, runner: Runner, server: Server, targets: list[str]
                 runner(url, target, max(concurrencies), arguments.warmup)
             for concurrency in concurrencies:
                 before = process.cpu_seconds()
+                children_before = process.children_cpu_seconds()
                 with console.status(f"{target} at concurrency {concurrency}"):
                     result = runner(url, target, concurrency, arguments.duration)
                 after = process.cpu_seconds()
+                children_us = ((process.children_cpu_seconds() - children_before)
+                               / result.requests * 1e6 if result.requests else None)
                 cpu_us = (None if before is None or after is None or not result.requests
                           else (after - before) / result.requests * 1e6)
                 console.print(f"  {target} c={concurrency}: {result.per_second:,.0f} req/s, "
                               f"p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms")
-                cells.append(Cell(target, concurrency, result, cpu_us))
+                cells.append(Cell(target, concurrency, result, cpu_us, children_us))
     return cells
 
 
@@ -168,15 +174,16 @@ def render(cells: list[Cell]) -> Table:
     bare = {cell.concurrency: cell.result.per_second for cell in cells if cell.target == "bare"}
     table = Table(title="serving latency and throughput")
     for column in ("target", "concurrency", "requests/s", "p50 ms", "p99 ms", "vs bare",
-                   "server CPU µs/req", "errors"):
+                   "server CPU µs/req", "children CPU µs/req", "errors"):
         table.add_column(column, justify="left" if column == "target" else "right")
     for cell in sorted(cells, key=lambda cell: (cell.concurrency, cell.target != "bare")):
         result = cell.result
         ratio = result.per_second / bare[cell.concurrency] if bare.get(cell.concurrency) else 0
         cpu = "n/a" if cell.cpu_us is None else f"{cell.cpu_us:.0f}"
+        children = "n/a" if cell.children_cpu_us is None else f"{cell.children_cpu_us:.0f}"
         table.add_row(cell.target, str(cell.concurrency), f"{result.per_second:,.0f}",
                       f"{result.p50_ms:.2f}", f"{result.p99_ms:.2f}", f"{ratio:.0%}", cpu,
-                      str(result.errors))
+                      children, str(result.errors))
     return table
 
 

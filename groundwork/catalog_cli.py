@@ -22,10 +22,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Column, Table
 
+from groundwork.audit_shipping import ship_command
 from groundwork.catalog import render
 from groundwork.catalog.entity_filters import format_entity_filter
 from groundwork.catalog.lineage import Upstream
 from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
+from groundwork.catalog.shipper import AuditShipper
 from groundwork.catalog.store import Catalog, open_catalog
 from groundwork.client.tracing import ANSWER_ID
 from groundwork.dag.graph import build_graph
@@ -68,9 +70,10 @@ def add_catalog_commands(
     app.add_typer(group_app, name="group")
     app.add_typer(token_app, name="token")
     for name, command in (("grant", grant_command), ("revoke", revoke_command),
-                          ("grants", grants_command), ("audit", audit_command),
+                          ("grants", grants_command),
                           ("lineage", lineage_command(endpoints))):
         app.command(name)(command)
+    app.add_typer(audit_app, name="audit")
 
 
 def catalog_app(endpoints: Sequence[EndpointSpec] = TRAVEL_ENDPOINTS) -> typer.Typer:
@@ -86,13 +89,20 @@ def _console() -> Console:
 
 
 @contextmanager
-def settings_catalog() -> Iterator[Catalog]:
-    """The settings' catalog, migrated; a domain error becomes one red line and exit 2."""
+def settings_catalog(*, ship_audit: bool = False) -> Iterator[Catalog]:
+    """The settings' catalog, migrated; a domain error becomes one red line and exit 2.
+
+    Args:
+        ship_audit: Ship the state directory's audit spool into the catalog first,
+            so that reading the audit log shows every event spooled until now.
+    """
     settings = Settings()
     if settings.catalog_url is None:
         settings.state_dir.mkdir(parents=True, exist_ok=True)
     try:
         with open_catalog(settings.resolved_catalog_url) as catalog:
+            if ship_audit:
+                AuditShipper(catalog.spool_files, settings.audit_spool_dir).ship()
             yield catalog
     except GroundworkError as error:
         Console(stderr=True, highlight=False).print(f"[red]error:[/] {escape(error.message)}")
@@ -310,7 +320,13 @@ def grants_command(
     _console().print(table)
 
 
+audit_app = typer.Typer(help="Show audit events, newest first; `ship` moves spooled ones "
+                        "into the catalog.", invoke_without_command=True)
+
+
+@audit_app.callback()
 def audit_command(
+    context: typer.Context,
     principal: Annotated[str | None, typer.Option(help="Only this principal's calls.")] = None,
     object_type: Annotated[ObjectType | None, typer.Option(case_sensitive=False)] = None,
     object_name: Annotated[str | None, typer.Option("--object", help="Object name.")] = None,
@@ -320,8 +336,10 @@ def audit_command(
     limit: Annotated[int, typer.Option(min=1, help="Most events to show.")] = 50,
     cursor: Annotated[str | None, typer.Option(help="Next-page cursor printed before.")] = None,
 ) -> None:
-    """Show audit events, newest first."""
-    with settings_catalog() as catalog:
+    """Show audit events, newest first (shipping the local audit spool first)."""
+    if context.invoked_subcommand is not None:
+        return
+    with settings_catalog(ship_audit=True) as catalog:
         page = catalog.audit.query(
             principal=principal, object_type=object_type, object_name=object_name,
             allowed=allowed, since=None if since is None else parse_moment(since), limit=limit,
@@ -338,6 +356,9 @@ def audit_command(
     console.print(table)
     if page.next_cursor:
         console.print(f"more: --cursor {page.next_cursor}")
+
+
+audit_app.command("ship")(ship_command)
 
 
 def lineage_command(endpoints: Sequence[EndpointSpec]) -> Callable[..., None]:
@@ -381,7 +402,7 @@ def answer_lineage(endpoints: Sequence[EndpointSpec], answer: str) -> None:
     """
     if not ANSWER_ID.fullmatch(answer):
         _refuse(f"invalid answer id {answer[:40]!r}: an answer id is 32 lowercase hex digits")
-    with settings_catalog() as catalog:
+    with settings_catalog(ship_audit=True) as catalog:
         calls = catalog.audit.query(trace_prefix=answer, limit=200).events
         if not calls:
             _refuse(f"no audited call belongs to answer {answer}")

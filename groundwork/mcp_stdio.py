@@ -27,7 +27,7 @@ async def serve_stdio(settings: Settings, token: str) -> None:
         NotAuthenticated: when ``token`` does not authenticate anyone (checked first,
             so a misconfigured client fails at once rather than on every call).
     """
-    app = build_app(settings)
+    app = build_app(settings, ship_audit=True)
     async with app.router.lifespan_context(app):
         context: ServingContext = app.state.serving
         context.access.authenticate(token)

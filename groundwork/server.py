@@ -10,11 +10,13 @@ catalog, as they reach any other server process.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import ExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 
+from groundwork.audit_shipping import start_shipper, stop_shipper
 from groundwork.catalog.access import AccessController
 from groundwork.catalog.audit import AuditSink
 from groundwork.catalog.changes import ACCESS_CHANGE_BOUND, AccessChangeWatcher
@@ -54,13 +56,21 @@ def build_app(
     settings: Settings,
     endpoints: Sequence[EndpointSpec] = TRAVEL_ENDPOINTS,
     views: Mapping[str, ViewSpec] | None = None,
+    *,
+    ship_audit: bool = False,
 ) -> FastAPI:
     """The REST app for ``settings``; endpoints are validated and planned here, at start-up.
+
+    Audit events are spooled under the state directory; stopping the app ships
+    what is left of them into the catalog.
 
     Args:
         settings: Where the state, stores and catalog are.
         endpoints: Endpoint definitions to serve.
         views: Feature views by name (default: :func:`served_views`).
+        ship_audit: Run an audit shipper process while serving (what
+            ``groundwork serve`` does), so that events reach the catalog as they
+            come; without it they reach it when the app stops.
     """
     opened = ExitStack()  # one engine for start-up and serving, disposed when serving ends
     catalog = opened.enter_context(open_catalog(settings.resolved_catalog_url))
@@ -77,8 +87,9 @@ def build_app(
         serving = {PRIMARY, *settings.view_stores.values()}
         stores = {name: open_store(configs[name], default_path=settings.online_db_path)
                   for name in serving}
-        audit = AuditSink(catalog)
+        audit = AuditSink(catalog.spool_files, spool_dir=settings.audit_spool_dir)
         audit.start()
+        shipper = start_shipper(settings) if ship_audit else None
         access = AccessController(catalog, max_age=ACCESS_CHANGE_BOUND)
         watcher = AccessChangeWatcher(catalog, access)  # changes made by other processes
         watcher.start()
@@ -90,6 +101,8 @@ def build_app(
         finally:
             await watcher.stop()
             await audit.stop()
+            if shipper is not None:
+                await asyncio.to_thread(stop_shipper, shipper)
             for store in stores.values():
                 await store.close()
             opened.close()
@@ -101,7 +114,7 @@ def build_app(
 
 def app_factory() -> FastAPI:
     """Uvicorn factory: settings from the environment (``GROUNDWORK_*``)."""
-    return build_app(Settings())
+    return build_app(Settings(), ship_audit=True)
 
 
 APP_FACTORY = "groundwork.server:app_factory"
@@ -126,6 +139,7 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         return
     import uvicorn
 
-    application: FastAPI | str = build_app(settings) if workers == 1 else APP_FACTORY
+    application: FastAPI | str = (
+        build_app(settings, ship_audit=True) if workers == 1 else APP_FACTORY)
     uvicorn.run(application, factory=workers > 1, host=host, port=port, workers=workers,
                 log_level="warning", access_log=False)

@@ -82,6 +82,11 @@ class Settings(BaseSettings):
         description="Longest time a request body may take to arrive whole (slower: 408, and "
         "the connection is closed).",
     )
+    audit_ship_interval_seconds: float = Field(
+        default=0.1, gt=0, le=60,
+        description="How often the audit shipper looks for spooled audit events to move "
+        "into the catalog.",
+    )
     chat_model: str | None = Field(
         default=None,
         description="LangChain `init_chat_model` id, e.g. `openai:gpt-4.1-mini`; "
@@ -148,6 +153,11 @@ class Settings(BaseSettings):
     def demo_token_path(self) -> Path:
         """Where ``groundwork register`` writes the demo agent's bearer token."""
         return self.state_dir / "demo-token"
+
+    @property
+    def audit_spool_dir(self) -> Path:
+        """Where serving processes spool audit events for the shipper."""
+        return self.state_dir / "audit-spool"
 
     @property
     def online_db_path(self) -> Path:

@@ -10,7 +10,10 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from enum import Enum
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, insert, or_, select
 from sqlalchemy.exc import (
@@ -20,6 +23,7 @@ from sqlalchemy.exc import (
     OperationalError,
 )
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session
 
 from groundwork.catalog.events import AuditEvent, AuditPage, storable_fields
 from groundwork.catalog.policy import ObjectType, Privilege
@@ -62,13 +66,8 @@ class AuditRepository:
         # Plain dicts named like the columns: dataclasses.asdict deep-copies and costs
         # twice the insert.
         rows = [storable_fields(event) for event in events]
-        try:
-            with self._database.transaction() as session:
-                session.execute(insert(AuditEventRow.__table__), rows)  # type: ignore[arg-type]
-        except (DBAPIError, DisconnectionError, PoolTimeout, OSError) as error:
-            if not _is_unavailable(error):
-                raise
-            raise Unavailable("the catalog cannot take audit events now") from error
+        with unavailable_when_unreachable(), self._database.transaction() as session:
+            insert_events(session, rows)
 
     def latest(self, limit: int = 100, principal: str | None = None) -> list[AuditEvent]:
         """The latest audit events, newest first.
@@ -141,6 +140,76 @@ class AuditRepository:
             rows = list(session.scalars(query))
         next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
         return AuditPage([_audit_event(row) for row in rows[:limit]], next_cursor)
+
+
+@contextmanager
+def unavailable_when_unreachable() -> Iterator[None]:
+    """Turn the errors of an unreachable or locked database into :class:`Unavailable`.
+
+    Raises:
+        Unavailable: when the database cannot be reached or written now; any
+            other error propagates as it is.
+    """
+    try:
+        yield
+    except (DBAPIError, DisconnectionError, PoolTimeout, OSError) as error:
+        if not _is_unavailable(error):
+            raise
+        raise Unavailable("the catalog cannot take audit events now") from error
+
+
+def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows of :func:`storable_fields` in bulk: COPY on PostgreSQL, else one executemany.
+
+    Runs in ``session``'s transaction.
+    """
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":  # tuples straight to the driver: a third of the CPU of Core's rows
+        session.connection().exec_driver_sql(
+            _INSERT_SQLITE, [tuple(_sqlite_value(row[column]) for column in _COPIED_COLUMNS)
+                             for row in rows])
+        return
+    if dialect != "postgresql":
+        session.execute(insert(AuditEventRow.__table__), rows)  # type: ignore[arg-type]
+        return
+    driver = session.connection().connection.driver_connection
+    with driver.cursor() as cursor, cursor.copy(_COPY_EVENTS) as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row([_copy_value(row[column]) for column in _COPIED_COLUMNS])
+
+
+_COPIED_COLUMNS = ("ts", "principal", "object_type", "object_name", "privilege", "allowed",
+                   "reason", "status_code", "latency_ms", "trace_id", "channel")
+_COPY_EVENTS = f"COPY audit_events ({', '.join(_COPIED_COLUMNS)}) FROM STDIN"
+
+
+_INSERT_SQLITE = (f"INSERT INTO audit_events ({', '.join(_COPIED_COLUMNS)}) "
+                  f"VALUES ({', '.join('?' for _ in _COPIED_COLUMNS)})")
+
+
+def _sqlite_value(value: Any) -> Any:
+    """A value as the catalog's SQLite columns hold it (see ``models.UtcDateTime``).
+
+    Times are UTC wall times in SQLAlchemy's SQLite text format, enum members
+    their plain values.
+
+    Raises:
+        ValueError: when a time is naive.
+    """
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the catalog stores aware UTC times")
+        value = value.astimezone(dt.UTC)
+        return (f"{value.year:04d}-{value.month:02d}-{value.day:02d} {value.hour:02d}:"
+                f"{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}")
+    return value.value if isinstance(value, Enum) else value
+
+
+def _copy_value(value: Any) -> Any:
+    """A value as COPY writes it: enum members as their plain text values."""
+    return value.value if isinstance(value, Enum) else value
 
 
 def _is_unavailable(error: Exception) -> bool:

@@ -7,6 +7,7 @@ Each repository is a small class over the shared :class:`Database`:
 - :attr:`Catalog.tokens`: bearer tokens and authentication;
 - :attr:`Catalog.grants`: grants;
 - :attr:`Catalog.audit`: audit events;
+- :attr:`Catalog.spool_files`: how far each audit spool file is shipped;
 - :attr:`Catalog.sync_history`: sync runs and their watermarks;
 - :attr:`Catalog.declared_lineage`: lineage edges declared at registration.
 
@@ -17,7 +18,8 @@ managed by Alembic migrations (:mod:`groundwork.catalog.store.migrate`);
 
 Every method is synchronous and opens its own short transaction. Async
 callers on the hot path go through :class:`groundwork.catalog.access.AccessController`
-(cached) and :class:`groundwork.catalog.audit.AuditSink` (batched, off the event loop).
+(cached) and :class:`groundwork.catalog.audit.AuditSink` (a local append; a separate
+process ships the events here).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from groundwork.catalog.store.grants import GrantRepository
 from groundwork.catalog.store.lineage import LineageRepository
 from groundwork.catalog.store.models import utc_now
 from groundwork.catalog.store.principals import PrincipalRepository
+from groundwork.catalog.store.spool_files import SpoolFileRepository
 from groundwork.catalog.store.sync_runs import SyncRunRepository
 from groundwork.catalog.store.tokens import TokenRepository
 from groundwork.catalog.tokens import AuthenticatedToken, IssuedToken, TokenRecord
@@ -69,6 +72,7 @@ class Catalog:
         tokens: Bearer tokens.
         grants: Grants.
         audit: Audit events.
+        spool_files: How far each audit spool file is shipped into :attr:`audit`.
         sync_history: Sync runs (a :class:`groundwork.sync.state.SyncState`).
         declared_lineage: Lineage edges declared at registration.
 
@@ -89,6 +93,7 @@ class Catalog:
         self.tokens = TokenRepository(self._database)
         self.grants = GrantRepository(self._database)
         self.audit = AuditRepository(self._database)
+        self.spool_files = SpoolFileRepository(self._database)
         self.sync_history = SyncRunRepository(self._database)
         self.declared_lineage = LineageRepository(self._database)
 
@@ -291,7 +296,7 @@ class Catalog:
     # Audit -------------------------------------------------------------------------------
 
     def record_audit(self, events: Sequence[AuditEvent]) -> None:
-        """See :meth:`AuditRepository.record` (the :class:`AuditSink`'s recorder)."""
+        """See :meth:`AuditRepository.record`."""
         self.audit.record(events)
 
     def audit_events(self, limit: int = 100, principal: str | None = None) -> list[AuditEvent]:

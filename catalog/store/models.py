@@ -248,6 +248,19 @@ class AuditEventRow(Base):
                                          server_default="rest")
 
 
+class AuditSpoolFileRow(Base):
+    """How much of one audit spool file is in ``audit_events``.
+
+    Advanced in the transaction that inserts the file's events, so a crash of
+    the serving or the shipping process neither loses nor duplicates one.
+    """
+
+    __tablename__ = "audit_spool_files"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    shipped_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class SyncRunRow(Base):
     """One run of the sync job for one view into one online store."""
 

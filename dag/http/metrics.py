@@ -85,22 +85,24 @@ class Metrics(Collector):
 
 
 def _audit_metrics(health: AuditHealth) -> Iterator[Metric]:
-    """The audit writer's queue depth, outcome counters and last failure time."""
+    """The audit writer's in-memory queue, outcome counters and last failure time."""
     yield GaugeMetricFamily("groundwork_audit_pending_events",
-                            "Audit events waiting to be written.", value=health.pending)
+                            "Audit events held in memory (none: each is spooled when emitted).",
+                            value=health.pending)
     yield CounterMetricFamily("groundwork_audit_events_written",
-                              "Audit events written whole.", value=health.written)
+                              "Audit events spooled whole, for the shipper.", value=health.written)
     yield CounterMetricFamily("groundwork_audit_events_reduced",
-                              "Audit events the catalog refused, written in reduced form.",
+                              "Audit events spooled in reduced form (no storable form otherwise).",
                               value=health.reduced)
     dropped = CounterMetricFamily("groundwork_audit_events_dropped",
-                                  "Audit events lost: unwritable even reduced, or beyond the "
-                                  "pending bound while the catalog was unavailable.",
+                                  "Audit events lost: the spool could not take them "
+                                  "(unwritable), or none waits in memory (overflow, always 0).",
                                   labels=["reason"])
     dropped.add_metric(["unwritable"], health.dropped_unwritable)
     dropped.add_metric(["overflow"], health.dropped_overflow)
     yield dropped
     if health.last_error_at is not None:
         yield GaugeMetricFamily("groundwork_audit_last_error_timestamp_seconds",
-                                "When writing audit events last failed (Unix time).",
+                                "When spooling or shipping audit events last failed "
+                                "(Unix time).",
                                 value=health.last_error_at.timestamp())

@@ -30,7 +30,7 @@ async def audited(demo_state: DemoState, answer_id: str, count: int) -> list[str
     url = Settings(state_dir=demo_state.state_dir).resolved_catalog_url
     traces: list[str] = []
     with open_catalog(url) as catalog:
-        for _ in range(600):  # the audit writer flushes every half second
+        for _ in range(600):  # the server's audit shipper runs every 0.1 s
             traces = [event.trace_id for event in
                       catalog.audit.query(trace_prefix=answer_id, limit=50).events]
             if len(traces) >= count:

@@ -292,7 +292,10 @@ def test_the_same_grant_made_concurrently_exists_once(catalog: Catalog) -> None:
     assert len(catalog.list_grants()) == 1
 
 
-def test_bulk_audit_through_the_sink_is_queryable_page_by_page(catalog: Catalog) -> None:
+def test_bulk_audit_through_the_sink_is_queryable_page_by_page(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    spool_dir = tmp_path / "spool"
     events = [
         AuditEvent(ts=dt.datetime.now(dt.UTC), principal=f"agent-{n % 7}",
                    object_type=ObjectType.ENDPOINT,
@@ -303,7 +306,7 @@ def test_bulk_audit_through_the_sink_is_queryable_page_by_page(catalog: Catalog)
     ]
 
     async def emit_all() -> None:
-        sink = AuditSink(catalog, flush_interval=0.05, batch_size=1_000)
+        sink = AuditSink(catalog.spool_files, spool_dir=spool_dir, max_file_bytes=200_000)
         sink.start()
         for event in events:
             sink.emit(event)
@@ -325,9 +328,14 @@ def test_bulk_audit_through_the_sink_is_queryable_page_by_page(catalog: Catalog)
     assert len(agent_0.events) == len([n for n in range(5_000) if n % 7 == 0 and n % 3 == 0])
 
 
-async def test_a_catalog_on_a_port_nothing_listens_on_keeps_events_pending() -> None:
+FAILED_AT = dt.datetime(2030, 6, 1, tzinfo=dt.UTC)
+
+
+async def test_a_catalog_on_a_port_nothing_listens_on_keeps_events_spooled(
+    tmp_path: Path,
+) -> None:
     unreachable = Catalog(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/groundwork")
-    sink = AuditSink(unreachable, batch_size=10, max_pending=20)
+    sink = AuditSink(unreachable.spool_files, spool_dir=tmp_path, now=lambda: FAILED_AT)
     events = [AuditEvent(ts=dt.datetime(2030, 1, 1, tzinfo=dt.UTC), principal=None,
                          object_type=ObjectType.ENDPOINT, object_name="a\x00b",
                          privilege=Privilege.EXECUTE, allowed=False, reason="no token",
@@ -338,6 +346,8 @@ async def test_a_catalog_on_a_port_nothing_listens_on_keeps_events_pending() -> 
     assert await sink.flush() == 0
 
     health = sink.health()
-    assert (health.pending, health.dropped_overflow, health.last_error) == (20, 5, "Unavailable")
-    assert (health.written, health.reduced, health.dropped_unwritable) == (0, 0, 0)
+    assert (health.last_error_at, health.last_error) == (FAILED_AT, "OperationalError")
+    assert (health.written, health.reduced, health.dropped) == (25, 0, 0)
+    assert sum(1 for line in b"".join(path.read_bytes() for path in tmp_path.glob("*.log"))
+               .splitlines()) == 25  # every event waits in the spool
     unreachable.dispose()

@@ -1,8 +1,8 @@
-"""The audit sink: emit never blocks, batches reach the catalog, nothing poisons or stops it.
+"""The audit sink: every event is spooled when emitted, shipped whole or reduced, never lost.
 
-Runs on SQLite here and on PostgreSQL in ``tests/integration/test_catalog_postgres.py``.
-No test waits for time to pass: flushes are called, or awaited with
-:meth:`AuditSink.next_flush` (under a timeout that only guards against a hang).
+Runs on SQLite here and on PostgreSQL in ``tests/integration/test_catalog_postgres.py``;
+the shipper's own rules are in ``test_shipper.py``. No test waits for time to
+pass: the sink ships on :meth:`AuditSink.flush` and :meth:`AuditSink.stop`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from tenacity import RetryCallState
 
 from groundwork.catalog.audit import AuditEvent, AuditHealth, AuditSink
 from groundwork.catalog.events import CHANNEL_LIMIT, NAME_LIMIT, REASON_LIMIT, TRACE_ID_LIMIT
@@ -43,10 +43,13 @@ def event(number: int, principal: str | None = "planner") -> AuditEvent:
 
 
 Outage = Callable[[], AbstractContextManager[None]]
-GUARD_SECONDS = 30
-"""Timeout around awaiting an event the writer sets: only a hang would reach it."""
 LATER = dt.datetime(2030, 6, 1, tzinfo=dt.UTC)
 """What the sinks' injected clock reads, as the time of their last error."""
+
+
+def sink_of(catalog: Catalog, spool: Path, **options: Any) -> AuditSink:
+    """A sink spooling under ``spool`` and shipping into ``catalog``."""
+    return AuditSink(catalog.spool_files, spool_dir=spool, **options)
 
 
 def stored(catalog: Catalog) -> list[AuditEvent]:
@@ -74,8 +77,10 @@ def test_naive_timestamps_and_bad_limits_are_refused(catalog: Catalog) -> None:
         catalog.audit_events(limit=0)
 
 
-async def test_recorded_calls_are_stamped_now_in_utc_and_stored_whole(catalog: Catalog) -> None:
-    sink = AuditSink(catalog, flush_interval=60)
+async def test_recorded_calls_are_stamped_now_in_utc_and_stored_whole(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    sink = sink_of(catalog, tmp_path)
     sink.start()
     before = dt.datetime.now(dt.UTC)
     sink.record(principal="planner", object_type=ObjectType.ENDPOINT, object_name="user_profile",
@@ -93,45 +98,36 @@ async def test_recorded_calls_are_stamped_now_in_utc_and_stored_whole(catalog: C
         reason="no grant", status_code=403, latency_ms=0.25, trace_id="trace-1")
 
 
-async def test_stop_flushes_every_event(catalog: Catalog) -> None:
-    sink = AuditSink(catalog, flush_interval=60, batch_size=500)
+async def test_an_event_is_in_the_spool_when_emit_returns(catalog: Catalog, tmp_path: Path) -> None:
+    sink = sink_of(catalog, tmp_path / "spool")
+    sink.emit(event(1))
+
+    (spooled,) = (tmp_path / "spool").glob("*.log")
+    assert b'"trace-1"' in spooled.read_bytes() and stored_count(catalog) == 0
+    assert await sink.flush() == 1
+    assert stored(catalog) == [event(1)]
+
+
+async def test_stop_ships_every_event_across_rotated_files(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    sink = sink_of(catalog, tmp_path / "spool", max_file_bytes=20_000)
     sink.start()
 
     for number in range(2000):
         sink.emit(event(number))
+    assert len(list((tmp_path / "spool").glob("*.log"))) > 5
     await sink.stop()
 
-    assert stored_count(catalog) == 2000
-    assert sink.pending == 0
+    assert stored(catalog) == [event(number) for number in range(2000)]
+    assert list((tmp_path / "spool").iterdir()) == []  # sealed and shipped: deleted
+    assert (sink.written, sink.pending, sink.dropped) == (2000, 0, 0)
 
 
-async def test_a_full_batch_is_written_before_the_interval(catalog: Catalog) -> None:
-    sink = AuditSink(catalog, flush_interval=3600, batch_size=100)
-    sink.start()
-    try:
-        flushed = sink.next_flush()
-        for number in range(100):
-            sink.emit(event(number))
-        await asyncio.wait_for(flushed, GUARD_SECONDS)  # the 100th event woke the writer
-        assert stored_count(catalog) == 100
-    finally:
-        await sink.stop()
-
-
-async def test_events_are_written_every_interval(catalog: Catalog) -> None:
-    sink = AuditSink(catalog, flush_interval=0.01)
-    sink.start()
-    try:
-        flushed = sink.next_flush()
-        sink.emit(event(1))
-        await asyncio.wait_for(flushed, GUARD_SECONDS)  # only the interval wakes the writer
-        assert stored_count(catalog) == 1
-    finally:
-        await sink.stop()
-
-
-async def test_events_emitted_from_other_threads_are_kept(catalog: Catalog) -> None:
-    sink = AuditSink(catalog, flush_interval=3600, batch_size=50)
+async def test_events_emitted_from_other_threads_are_kept(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    sink = sink_of(catalog, tmp_path, max_file_bytes=50_000)
     sink.start()
 
     def emit_many(offset: int) -> None:
@@ -145,7 +141,8 @@ async def test_events_emitted_from_other_threads_are_kept(catalog: Catalog) -> N
         await asyncio.to_thread(thread.join)
     await sink.stop()
 
-    assert stored_count(catalog) == 2000
+    assert sorted(event.trace_id for event in stored(catalog)) == sorted(
+        f"trace-{1000 * n + number}" for n in range(4) for number in range(500))
 
 
 def call(sink: AuditSink, **fields: Any) -> None:
@@ -178,8 +175,10 @@ def assert_cut(stored_text: str, sent: str, limit: int) -> None:
     assert sent.startswith(kept) and len(kept) + int(cut[:-1]) == len(sent)
 
 
-async def test_poisonous_values_are_stored_bounded_and_hold_back_nothing(catalog: Catalog) -> None:
-    sink = AuditSink(catalog, flush_interval=3600)
+async def test_poisonous_values_are_stored_bounded_and_hold_back_nothing(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    sink = sink_of(catalog, tmp_path)
     for index, poison in enumerate(POISONS.values()):
         call(sink, trace_id=f"before-{index}")
         call(sink, principal=f"caller-{index}", **poison)
@@ -206,11 +205,11 @@ async def test_poisonous_values_are_stored_bounded_and_hold_back_nothing(catalog
 
 
 async def test_events_the_catalog_refuses_are_stored_reduced_and_block_nothing(
-    catalog: Catalog,
+    catalog: Catalog, tmp_path: Path
 ) -> None:
     naive = dataclasses.replace(event(3), ts=event(3).ts.replace(tzinfo=None))
     unknown_type = dataclasses.replace(event(6), object_type="bogus")  # type: ignore[arg-type]
-    sink = AuditSink(catalog, flush_interval=3600, batch_size=10, now=lambda: LATER)
+    sink = sink_of(catalog, tmp_path)
     for number in range(12):
         sink.emit({3: naive, 6: unknown_type}.get(number, event(number)))
     assert await sink.flush() == 12
@@ -218,78 +217,61 @@ async def test_events_the_catalog_refuses_are_stored_reduced_and_block_nothing(
         sink.emit(event(number))
     assert await sink.flush() == 5
 
-    reduced = {"ts": None, "principal": None, "object_type": ObjectType.ENDPOINT,
+    reduced = {"principal": None, "object_type": ObjectType.ENDPOINT,
                "object_name": "unrecordable", "reason": "InvalidInput", "trace_id": ""}
     assert stored(catalog) == [
         *(event(number) for number in range(3)),
-        dataclasses.replace(event(3), **{**reduced, "ts": event(3).ts}),
+        dataclasses.replace(event(3), **reduced),
         *(event(number) for number in range(4, 6)),
-        dataclasses.replace(event(6), **{**reduced, "ts": event(6).ts}),
+        dataclasses.replace(event(6), **reduced),
         *(event(number) for number in [*range(7, 12), *range(20, 25)]),
     ]
-    assert sink.health() == AuditHealth(pending=0, written=15, reduced=2, dropped_unwritable=0,
+
+
+async def test_an_event_no_json_holds_is_spooled_reduced(catalog: Catalog, tmp_path: Path) -> None:
+    sink = sink_of(catalog, tmp_path, now=lambda: LATER)
+    sink.emit(dataclasses.replace(event(1), ts=object()))  # type: ignore[arg-type]
+    sink.emit(event(2))
+    await sink.stop()
+
+    odd, normal = stored(catalog)
+    assert (odd.object_name, odd.reason, odd.trace_id) == ("unrecordable", "TypeError", "")
+    assert normal == event(2)
+    assert sink.health() == AuditHealth(pending=0, written=1, reduced=1, dropped_unwritable=0,
+                                        dropped_overflow=0, last_error_at=None, last_error=None)
+
+
+async def test_a_spool_that_cannot_be_written_drops_and_counts_then_recovers(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    spool = tmp_path / "spool"
+    spool.write_text("a file where the directory should be")
+    sink = sink_of(catalog, spool, now=lambda: LATER)
+
+    for number in range(3):
+        sink.emit(event(number))  # never raises
+    assert sink.health() == AuditHealth(pending=0, written=0, reduced=0, dropped_unwritable=3,
                                         dropped_overflow=0, last_error_at=LATER,
-                                        last_error="InvalidInput")
+                                        last_error="FileExistsError")
+    spool.unlink()
+    sink.emit(event(3))
+    await sink.stop()
+
+    assert stored(catalog) == [event(3)]
+    assert (sink.written, sink.dropped) == (1, 3)
 
 
-async def test_an_unavailable_catalog_keeps_events_pending_up_to_the_bound(
-    catalog: Catalog, database_outage: Outage
+async def test_an_unavailable_catalog_leaves_the_events_in_the_spool(
+    catalog: Catalog, database_outage: Outage, tmp_path: Path
 ) -> None:
-    sink = AuditSink(catalog, flush_interval=3600, batch_size=10, max_pending=50,
-                     now=lambda: LATER)
-    with database_outage():
-        for number in range(80):
-            sink.emit(event(number))
-        assert await sink.flush() == 0
-        assert await sink.flush() == 0
-    assert sink.health() == AuditHealth(pending=50, written=0, reduced=0, dropped_unwritable=0,
-                                        dropped_overflow=30, last_error_at=LATER,
-                                        last_error="Unavailable")
-
-    assert await sink.flush() == 50
-
-    assert stored(catalog) == [event(number) for number in range(30, 80)]
-    assert (sink.pending, sink.written, sink.dropped) == (0, 50, 30)
-
-
-async def test_the_writer_backs_off_while_the_catalog_is_unavailable(
-    catalog: Catalog, database_outage: Outage
-) -> None:
-    attempts: list[int] = []
-
-    def backoff(state: RetryCallState) -> float:
-        attempts.append(state.attempt_number)
-        return 3600.0
-
-    sink = AuditSink(catalog, flush_interval=3600, batch_size=10, backoff=backoff)
-    sink.start()
-    try:
-        with database_outage():
-            flushed = sink.next_flush()
-            for number in range(10):
-                sink.emit(event(number))
-            await asyncio.wait_for(flushed, GUARD_SECONDS)
-            retried = sink.next_flush()
-            for _ in range(100):
-                await asyncio.sleep(0)  # let the writer run, if it wanted to
-            assert attempts == [1] and not retried.done() and sink.pending == 10
-    finally:
-        await sink.stop()  # the catalog is back: stop cuts the wait short and writes
-
-    assert stored(catalog) == [event(number) for number in range(10)]
-    assert sink.pending == 0
-
-
-async def test_stop_during_an_outage_returns_and_keeps_the_events(
-    catalog: Catalog, database_outage: Outage
-) -> None:
-    sink = AuditSink(catalog, flush_interval=3600)
+    sink = sink_of(catalog, tmp_path / "spool", now=lambda: LATER)
     sink.start()
     with database_outage():
         for number in range(5):
             sink.emit(event(number))
-        await sink.stop()
-        assert sink.pending == 5
+        await sink.stop()  # returns, nothing shipped
+        assert sink.health().last_error_at == LATER
 
+    assert list((tmp_path / "spool").glob("*.log"))
     assert await sink.flush() == 5
-    assert stored_count(catalog) == 5
+    assert stored(catalog) == [event(number) for number in range(5)]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from groundwork.catalog.audit import AuditEvent
+from groundwork.catalog.audit import AuditEvent, AuditSink
 from groundwork.catalog.definitions import EndpointRecord, FunctionRecord
 from groundwork.catalog.lineage import job_edges
 from groundwork.catalog.policy import GranteeKind, ObjectType, Privilege
@@ -18,6 +18,7 @@ from groundwork.catalog_cli import catalog_app, parse_duration, parse_entities, 
 from groundwork.dag.spec import EndpointSpec, Input, Lookup
 from groundwork.errors import InvalidInput
 from groundwork.features.spec import FeatureSpec, ValueType, ViewSpec
+from groundwork.settings import Settings
 from groundwork.sync.state import SyncStatus
 from tests.support.entities import register_entity_views
 
@@ -170,6 +171,31 @@ def test_audit_shows_filtered_events_with_a_next_page(invoke: Invoke, state_dir:
     following = ok(invoke("audit", "--since", "1d", "--limit", "2", "--cursor", cursor))
     assert "call 3" in following and "call 4" in following and "call 2" not in following
     assert "long ago" in ok(invoke("audit", "--principal", "old"))
+
+
+def test_audit_ship_and_audit_move_spooled_events_into_the_catalog(
+    invoke: Invoke, state_dir: Path
+) -> None:
+    ok(invoke("principal", "list"))
+    catalog = catalog_of(state_dir)
+    spool = Settings(state_dir=state_dir).audit_spool_dir
+    sink = AuditSink(catalog.spool_files, spool_dir=spool)
+
+    def spool_calls(*reasons: str) -> None:
+        for reason in reasons:
+            sink.record("planner", ObjectType.ENDPOINT, "hotel_offers", Privilege.EXECUTE,
+                        True, reason, 200, 0.5, "trace")
+        sink.seal()  # as a killed server leaves its file
+
+    spool_calls("first", "second")
+    assert "shipped 2 audit events (0 reduced, 0 dropped); 1 spool files done" in ok(
+        invoke("audit", "ship", "--once"))
+    spool_calls("spooled later")
+    listed = ok(invoke("audit", "--object", "hotel_offers"))  # ships before it reads
+    catalog.dispose()
+
+    assert all(reason in listed for reason in ("first", "second", "spooled later"))
+    assert list(spool.iterdir()) == []
 
 
 def test_lineage_in_three_formats(invoke: Invoke, state_dir: Path) -> None:

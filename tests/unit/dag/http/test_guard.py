@@ -59,7 +59,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     catalog.grant("bound", Privilege.EXECUTE, ObjectType.ENDPOINT, "*")
     tokens = {name: catalog.issue_token(name).token for name in ("planner", "nobody")}
     tokens["bound"] = catalog.issue_token("bound", entity_filter={"user_id": 7}).token
-    audit, metrics = AuditSink(catalog), Metrics()
+    audit, metrics = AuditSink(catalog.spool_files, spool_dir=tmp_path / "spool"), Metrics()
     guard = Guard(AccessController(catalog), audit, metrics, clock=SteppingClock())
     yield World(catalog, guard, audit, metrics, tokens)
     catalog.dispose()

@@ -25,14 +25,18 @@ def samples(metrics: Metrics) -> set[str]:
 
 
 async def test_the_audit_writers_health_is_exported(tmp_path: Path) -> None:
+    spool = tmp_path / "spool"
+    spool.write_text("a file where the spool directory should be")
     with open_catalog(f"sqlite:///{tmp_path / 'catalog.db'}") as catalog:
-        sink = AuditSink(catalog, batch_size=2, max_pending=2, now=lambda: FAILED_AT)
+        sink = AuditSink(catalog.spool_files, spool_dir=spool, now=lambda: FAILED_AT)
         metrics = Metrics()
         metrics.watch_audit(sink.health)
-        for event in (CALL, dataclasses.replace(CALL, ts=CALL.ts.replace(tzinfo=None)), CALL):
-            sink.emit(event)  # the third pushes the first out; the naive time is refused
-        assert {"groundwork_audit_pending_events 2.0",
-                'groundwork_audit_events_dropped_total{reason="overflow"} 1.0'} <= samples(metrics)
+        sink.emit(CALL)  # the spool cannot be written: dropped and counted
+        assert 'groundwork_audit_events_dropped_total{reason="unwritable"} 1.0' in samples(
+            metrics)
+        spool.unlink()
+        for event in (CALL, dataclasses.replace(CALL, ts=object())):
+            sink.emit(event)  # no JSON holds the second one's time: it is spooled reduced
 
         await sink.flush()
 
@@ -40,8 +44,8 @@ async def test_the_audit_writers_health_is_exported(tmp_path: Path) -> None:
         "groundwork_audit_pending_events 0.0",
         "groundwork_audit_events_written_total 1.0",
         "groundwork_audit_events_reduced_total 1.0",
-        'groundwork_audit_events_dropped_total{reason="unwritable"} 0.0',
-        'groundwork_audit_events_dropped_total{reason="overflow"} 1.0',
+        'groundwork_audit_events_dropped_total{reason="unwritable"} 1.0',
+        'groundwork_audit_events_dropped_total{reason="overflow"} 0.0',
     } <= samples(metrics)
     (failed_at,) = [line.split()[1] for line in samples(metrics)
                     if line.startswith("groundwork_audit_last_error_timestamp_seconds ")]
