@@ -97,7 +97,7 @@ def sync_views(
     batch_size: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[SyncReport]:
-    """Sync views into a store with Spark, incrementally from each one's last watermark.
+    """Sync views into a store with one Spark job, incrementally from each one's last watermark.
 
     Args:
         settings: Process settings.
@@ -107,7 +107,8 @@ def sync_views(
         spark: A running session to reuse; a new one otherwise.
         partitions: Parallel writers (Spark partitions); Spark's parallelism by default.
         batch_size: Rows per write call; the store's maximum by default.
-        progress: Called with (view, partitions done, partitions in all).
+        progress: Called with (views, partitions done, partitions in all): the view's
+            name, or how many views the one job syncs.
     """
     configs = settings.store_configs()
     if store not in configs:
@@ -118,19 +119,17 @@ def sync_views(
         raise FeatureViewNotFound(f"unknown view(s) {', '.join(unknown)}", views=unknown)
     config = configs[store]
     key = settings.store_key(store)
-    reports = []
+    selected = [specs[name] for name in dict.fromkeys(views or specs)]
+    label = selected[0].name if len(selected) == 1 else f"{len(selected)} views"
     with (
         open_catalog(settings.resolved_catalog_url) as catalog,
         nullcontext(spark) if spark is not None else spark_for(settings) as session,
     ):
-        for name in views or list(specs):
-            reports.append(sync_with_spark(
-                session, specs[name], config, catalog.sync_history, store=key,
-                default_path=settings.online_db_path, full=full, partitions=partitions,
-                batch_size=batch_size,
-                progress=None if progress is None else partial(progress, name),
-            ))
-    return reports
+        return sync_with_spark(
+            session, selected, config, catalog.sync_history, store=key,
+            default_path=settings.online_db_path, full=full, partitions=partitions,
+            batch_size=batch_size, progress=None if progress is None else partial(progress, label),
+        )
 
 
 @dataclass(frozen=True, slots=True)
