@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/sync.py [--rows 100000,1000000] [--stores sqlite,redis,dynamodb,cosmos]
                                    [--dynamodb-max-rows 100000] [--cosmos-max-rows 20000]
-                                   [--repeat 1] [--quick]
+                                   [--repeat 1] [--quick] [--sync-only] [--partitions N]
 
 For every store and row count, in one run, each measurement against a fresh server:
 
@@ -22,10 +22,9 @@ For every store and row count, in one run, each measurement against a fresh serv
   Python dicts in memory before the clock starts; the loop encodes each one (orjson) and
   writes it.
 - **split**: right after every sync, its Spark plan once more with a writer that only counts
-  rows (Spark read + latest per entity + shuffle + Arrow to Python), and once with one that
-  also builds the ``OnlineRow``s (``to_pylist`` + ``to_rows``); ``write`` is the sync's time
-  minus the latter (encoding, client, server). Approximate: separate runs, and inside the
-  sync the JVM and the Python workers share the cores.
+  rows (Spark read + latest per entity + shuffle + encoding to the stored form in the JVM +
+  Arrow to Python); ``write`` is the sync's time minus that (client, server). Approximate:
+  separate runs, and inside the sync the JVM and the Python workers share the cores.
 - **CPU**: seconds the server process used during each timed write, and the client side
   (sync: this process, the JVM and Spark's Python workers; raw: its worker processes).
   Unlike wall time, CPU per row barely depends on what else runs on the machine.
@@ -307,6 +306,9 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--master", default="local[*]", help="Spark master URL")
     parser.add_argument("--partitions", type=int, default=None,
                         help="the sync's parallel writers (default: Spark's parallelism)")
+    parser.add_argument("--end-to-end", type=Path, default=None, metavar="STATE_DIR",
+                        help="instead: time `groundwork sync --full` (start-up included) into a "
+                        "fresh Redis, on a state directory `make demo` prepared")
     parser.add_argument("--sync-only", action="store_true",
                         help="time only the platform's sync (no raw loop, no Spark split)")
     arguments = parser.parse_args(argv)
@@ -336,11 +338,55 @@ def plan(arguments: argparse.Namespace) -> list[tuple[str, int, int]]:
     return cells
 
 
+def end_to_end(console: Console, state_dir: Path, repeat: int) -> None:
+    """Time ``groundwork sync --full`` as a user runs it, into a fresh Redis each time.
+
+    CPU is the command's and every process it started (the JVM, Spark's Python workers):
+    this process becomes their subreaper, so the orphaned ones are reaped here too.
+    """
+    import ctypes
+    import resource
+    import statistics
+    import subprocess
+
+    pr_set_child_subreaper = 36
+    ctypes.CDLL(None).prctl(pr_set_child_subreaper, 1, 0, 0, 0)
+    timings = []
+    for attempt in range(repeat):
+        with sync_servers.redis_server() as running:
+            environment = {**os.environ, "GROUNDWORK_STATE_DIR": str(state_dir),
+                           "GROUNDWORK_STORE": running.config.model_dump_json()}
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            server, started = running.cpu_seconds(), time.perf_counter()
+            result = subprocess.run([sys.executable, "-m", "groundwork", "sync", "--full"],
+                                    env=environment, capture_output=True, text=True, check=False)
+            seconds = time.perf_counter() - started
+            server = running.cpu_seconds() - server
+            with contextlib.suppress(ChildProcessError):
+                while True:
+                    os.wait()
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if result.returncode != 0:
+            raise SystemExit(f"groundwork sync failed:\n{result.stdout}{result.stderr}")
+        client = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        timings.append((seconds, client, server))
+        console.print(f"run {attempt + 1}: {seconds:.1f} s, CPU {client:.1f} s client + "
+                      f"{server:.1f} s Redis, load {os.getloadavg()[0]:.1f}")
+    wall, client, server = (statistics.median(column) for column in zip(*timings, strict=True))
+    console.print(f"groundwork sync --full of {state_dir}: median {wall:.1f} s wall, "
+                  f"{client:.1f} s CPU (client, JVM and workers included), {server:.1f} s Redis "
+                  f"CPU; {repeat} run(s)")
+
+
 def main(argv: list[str]) -> None:
     """Run the benchmark and print the table."""
     arguments = parse_arguments(argv)
     command = shlex.join([os.path.relpath(sys.executable), *sys.argv])
     console = Console(width=max(Console().width, 180))
+    if arguments.end_to_end is not None:
+        console.print(f"command: {command}")
+        end_to_end(console, arguments.end_to_end.resolve(), arguments.repeat)
+        return
     os.chdir(BENCH_DIR.parent)  # Spark's Python workers import `sync` from their cwd
     sync_servers.use_dummy_aws_credentials()  # before Spark: its workers inherit them
     cells = plan(arguments)
