@@ -96,9 +96,11 @@ def _encoded(feature: FeatureSpec) -> Column:
 def encoded_latest(spark: SparkSession, view: ViewSpec, since: dt.datetime | None) -> DataFrame:
     """The latest row per entity of ``view`` in the stored form, with the view's name.
 
-    Columns: ``view`` and ``sync.codec.ENCODED_COLUMNS``, computed in the JVM.
+    Columns: ``view`` and ``sync.codec.ENCODED_COLUMNS``, computed in the JVM. Rows without
+    an entity key are left out: no lookup can ask for them.
     """
     frame = latest_per_entity(spark, view, view.source_path, since)
+    frame = frame.where(sql.col(view.entity).isNotNull())
     event_ts = sql.unix_micros(sql.col(EVENT_TS))
     expires_at = (sql.lit(None).cast("long") if view.ttl_seconds is None
                   else event_ts + sql.lit(view.ttl_seconds * _MICROS_PER_SECOND))

@@ -173,7 +173,8 @@ ALL_TYPES = (
 
 
 def all_types_table(path: Path) -> list[dict[str, object]]:
-    """Three rows of every type (nulls, NaN, infinity, odd text among them), as written."""
+    """Three rows of every type (nulls, NaN, infinity, odd text among them) and one without
+    a key, as written."""
     path.mkdir(parents=True)
     moment = T0.replace(microsecond=123456)
     rows: list[dict[str, object]] = [
@@ -188,6 +189,8 @@ def all_types_table(path: Path) -> list[dict[str, object]]:
          "a_bool": False, "a_string": "", "a_timestamp": dt.datetime(1969, 12, 31, 23, 59, 59,
                                                                       999999, tzinfo=dt.UTC),
          "a_date": dt.date(1, 1, 1), "int_list": [], "float_list": [], "string_list": []},
+        {**dict.fromkeys(feature.name for feature in ALL_TYPES), "entity_id": None,
+         "event_ts": moment, "an_int": 1},  # no key: never synced
     ]
     schema = pa.schema([
         ("entity_id", pa.string()), ("event_ts", pa.timestamp("us", tz="UTC")),
@@ -220,7 +223,7 @@ def test_rows_encoded_in_spark_match_the_python_codec(spark: SparkSession,
     expected = {
         row.key: (row.event_ts, row.expires_at, orjson.loads(orjson.dumps(
             encode_values(view, row.values))))
-        for row in to_rows(view, rows)
+        for row in to_rows(view, rows) if row.key is not None
     }
     assert stored.keys() == expected.keys()
     for key, (event_ts, expires_at, payload) in stored.items():
