@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/sync.py [--rows 100000,1000000] [--stores sqlite,redis,dynamodb,cosmos]
                                    [--dynamodb-max-rows 100000] [--cosmos-max-rows 20000]
-                                   [--repeat 1] [--quick]
+                                   [--repeat 1] [--quick] [--sync-only] [--partitions N]
 
 For every store and row count, in one run, each measurement against a fresh server:
 
@@ -22,10 +22,9 @@ For every store and row count, in one run, each measurement against a fresh serv
   Python dicts in memory before the clock starts; the loop encodes each one (orjson) and
   writes it.
 - **split**: right after every sync, its Spark plan once more with a writer that only counts
-  rows (Spark read + latest per entity + shuffle + Arrow to Python), and once with one that
-  also builds the ``OnlineRow``s (``to_pylist`` + ``to_rows``); ``write`` is the sync's time
-  minus the latter (encoding, client, server). Approximate: separate runs, and inside the
-  sync the JVM and the Python workers share the cores.
+  rows (Spark read + latest per entity + shuffle + encoding to the stored form in the JVM +
+  Arrow to Python); ``write`` is the sync's time minus that (client, server). Approximate:
+  separate runs, and inside the sync the JVM and the Python workers share the cores.
 - **CPU**: seconds the server process used during each timed write, and the client side
   (sync: this process, the JVM and Spark's Python workers; raw: its worker processes).
   Unlike wall time, CPU per row barely depends on what else runs on the machine.
@@ -69,8 +68,8 @@ from groundwork.features.spec import ValueType, ViewSpec  # noqa: E402
 from groundwork.sync.config import (  # noqa: E402
     SQLiteStoreConfig,
 )
-from groundwork.sync.spark_job import latest_per_entity, sync_view  # noqa: E402
-from groundwork.sync.writer import EVENT_TS, to_rows  # noqa: E402
+from groundwork.sync.spark_job import encoded_latest, sync_view  # noqa: E402
+from groundwork.sync.writer import EVENT_TS  # noqa: E402
 
 sys.path.append(str(BENCH_DIR))  # the `sync` package is loaded: the sibling module is safe
 import sync_servers  # noqa: E402
@@ -81,6 +80,7 @@ QUICK_ROWS = 20_000
 WARMUP_ROWS = 2_000
 REDIS_TARGET_SECONDS = 60.0
 RATIO_TARGET = 0.8
+NOT_RUN = float("nan")  # a figure --sync-only leaves out
 
 
 # ---------------------------------------------------------------- the synthetic feature table
@@ -126,29 +126,18 @@ def _count(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     yield pa.RecordBatch.from_pylist([{"rows": sum(batch.num_rows for batch in batches)}])
 
 
-@dataclass(frozen=True, slots=True)
-class RowBuilder:
-    """A partition writer that only builds the ``OnlineRow``s, as the sync does."""
-
-    view: ViewSpec
-
-    def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        rows = sum(1 for batch in batches for _ in to_rows(self.view, batch.to_pylist()))
-        yield pa.RecordBatch.from_pylist([{"rows": rows}])
-
-
 def spark_split(spark: SparkSession, view: ViewSpec, partitions: int) -> tuple[float, float]:
-    """Seconds of the sync's Spark plan feeding a row counter, and feeding ``to_rows``."""
-    frame = latest_per_entity(spark, view, view.source_path, None)
-    frame = frame.repartition(partitions, view.entity)
-    writers: tuple[Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]], ...] = (
-        _count, RowBuilder(view))
-    seconds = []
-    for writer in writers:
-        started = time.perf_counter()
-        frame.mapInArrow(writer, "rows long").collect()
-        seconds.append(time.perf_counter() - started)
-    return seconds[0], seconds[1]
+    """Seconds of the sync's Spark plan (encoding in the JVM included) feeding a row counter.
+
+    Returned twice, as (spark, spark + conversion): the rows reach the writer in the stored
+    form, so no conversion to Python objects is left to time.
+    """
+    frame = encoded_latest(spark, view, None).coalesce(partitions)
+    writer: Callable[[Iterator[pa.RecordBatch]], Iterator[pa.RecordBatch]] = _count
+    started = time.perf_counter()
+    frame.mapInArrow(writer, "rows long").collect()
+    seconds = time.perf_counter() - started
+    return seconds, seconds
 
 
 # ---------------------------------------------------------------- the run
@@ -195,14 +184,16 @@ def server(store: str, directory: Path, label: str) -> Iterator[sync_servers.Run
 
 
 def timed_sync(spark: SparkSession, store: str, view: ViewSpec, warmup: ViewSpec,
-               directory: Path, label: str) -> tuple[Timing, list[str]]:
+               directory: Path, label: str, partitions: int | None = None,
+               ) -> tuple[Timing, list[str]]:
     """Sync ``view`` into a fresh server, after an unmeasured small sync of ``warmup``."""
     with server(store, directory, label) as running:
         sync_view(spark, warmup, running.config, default_path=directory / "warmup.db")
         servers = () if running.pid is None else (running.pid,)
         client = sync_servers.tree_cpu_seconds(os.getpid(), skip=servers)
         cpu, started = running.cpu_seconds(), time.perf_counter()
-        report = sync_view(spark, view, running.config, default_path=directory / "online.db")
+        report = sync_view(spark, view, running.config, default_path=directory / "online.db",
+                           partitions=partitions)
         seconds, cpu = time.perf_counter() - started, running.cpu_seconds() - cpu
         client = sync_servers.tree_cpu_seconds(os.getpid(), skip=servers) - client
     return Timing(seconds, cpu, report.rows_written, client), report.errors[:1]
@@ -217,7 +208,8 @@ def timed_raw(store: str, table: Path, workers: int, directory: Path, label: str
 
 
 def measure(spark: SparkSession, store: str, rows: int, asked: int, tables: dict[int, Path],
-            directory: Path, repeat: int) -> Measurement:
+            directory: Path, repeat: int, *, partitions: int | None = None,
+            sync_only: bool = False) -> Measurement:
     """Fastest of ``repeat`` syncs and of ``repeat`` raw loops, each on a fresh server.
 
     Each sync is followed at once by its split (the same Spark plan without the store), so
@@ -225,17 +217,21 @@ def measure(spark: SparkSession, store: str, rows: int, asked: int, tables: dict
     """
     view = feature_view("bench", tables[rows])
     warmup = feature_view("warmup", tables[WARMUP_ROWS])
-    partitions = spark.sparkContext.defaultParallelism
+    writers = partitions or spark.sparkContext.defaultParallelism
     syncs: list[tuple[Timing, tuple[float, float]]] = []
     raws: list[Timing] = []
     problems: list[str] = []
     for attempt in range(repeat):
         timing, errors = timed_sync(spark, store, view, warmup, directory,
-                                    f"sync-{rows}-{attempt}")
-        syncs.append((timing, spark_split(spark, view, partitions)))
+                                    f"sync-{rows}-{attempt}", partitions)
+        split = (NOT_RUN, NOT_RUN) if sync_only else spark_split(spark, view, writers)
+        syncs.append((timing, split))
         if timing.rows != rows:
             problems.append(f"sync wrote {timing.rows:,}/{rows:,} {errors}")
-        raw = timed_raw(store, tables[rows], partitions, directory, f"raw-{rows}-{attempt}")
+        if sync_only:
+            raws.append(Timing(NOT_RUN, NOT_RUN, rows, NOT_RUN))
+            continue
+        raw = timed_raw(store, tables[rows], writers, directory, f"raw-{rows}-{attempt}")
         raws.append(raw)
         if raw.rows != rows:
             problems.append(f"raw wrote {raw.rows:,}/{rows:,}")
@@ -271,19 +267,20 @@ def render(console: Console, measurements: list[Measurement]) -> None:
     """Print the result table."""
     table = Table(title="sync into online stores: platform (Spark sync_view) vs raw write loop")
     columns = ("store", "rows", "sync rows/s", "raw rows/s", "sync/raw", "by CPU", "sync s",
-               "raw s", "spark s", "to rows s", "write s", "client CPU s sync/raw",
-               "server CPU s sync/raw", "load", "target")
+               "raw s", "spark s", "write s", "client µs/row sync/raw",
+               "server µs/row sync/raw", "load", "target")
     for column in columns:
         table.add_column(column, justify="left" if column in ("store", "target") else "right")
     for cell in measurements:
-        client = f"{cell.sync.client_cpu:.1f}/{cell.raw.client_cpu:.1f}"
-        server = f"{cell.sync.server_cpu:.1f}/{cell.raw.server_cpu:.1f}"
+        client = (f"{cell.sync.client_cpu / cell.rows * 1e6:.1f}/"
+                  f"{cell.raw.client_cpu / cell.rows * 1e6:.1f}")
+        server = (f"{cell.sync.server_cpu / cell.rows * 1e6:.1f}/"
+                  f"{cell.raw.server_cpu / cell.rows * 1e6:.1f}")
         table.add_row(
             cell.store, f"{cell.rows:,}" + (" (cap)" if cell.rows < cell.asked else ""),
             f"{cell.rows / cell.sync.seconds:,.0f}", f"{cell.rows / cell.raw.seconds:,.0f}",
             f"{ratio(cell):.1%}", f"{cpu_ratio(cell):.0%}", f"{cell.sync.seconds:.1f}",
             f"{cell.raw.seconds:.1f}", f"{cell.spark_seconds:.1f}",
-            f"{max(0.0, cell.convert_seconds - cell.spark_seconds):.1f}",
             f"{max(0.0, cell.sync.seconds - cell.convert_seconds):.1f}",
             client, "-" if cell.store == "sqlite" else server, f"{cell.load:.1f}", target(cell),
         )
@@ -307,6 +304,13 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs per cell (sync and raw each); the fastest counts")
     parser.add_argument("--master", default="local[*]", help="Spark master URL")
+    parser.add_argument("--partitions", type=int, default=None,
+                        help="the sync's parallel writers (default: Spark's parallelism)")
+    parser.add_argument("--end-to-end", type=Path, default=None, metavar="STATE_DIR",
+                        help="instead: time `groundwork sync --full` (start-up included) into a "
+                        "fresh Redis, on a state directory `make demo` prepared")
+    parser.add_argument("--sync-only", action="store_true",
+                        help="time only the platform's sync (no raw loop, no Spark split)")
     arguments = parser.parse_args(argv)
     if arguments.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -334,11 +338,77 @@ def plan(arguments: argparse.Namespace) -> list[tuple[str, int, int]]:
     return cells
 
 
+def _child_pids() -> list[int]:
+    """Processes whose parent is this one (from ``/proc/<pid>/stat``)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError, IndexError):
+            if entry.name.isdigit() and int(
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == os.getpid():
+                children.append(int(entry.name))
+    return children
+
+
+def _reap_all_but(server: int | None, deadline_seconds: float = 120.0) -> None:
+    """Wait until every child of this process but ``server`` has exited, and reap it."""
+    deadline = time.monotonic() + deadline_seconds
+    while time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass
+        children = [pid for pid in _child_pids() if pid != server]
+        if not children:
+            return
+        time.sleep(0.1)
+
+
+def end_to_end(console: Console, state_dir: Path, repeat: int) -> None:
+    """Time ``groundwork sync --full`` as a user runs it, into a fresh Redis each time.
+
+    CPU is the command's and every process it started (the JVM, Spark's Python workers):
+    this process becomes their subreaper, so the orphaned ones are reaped here too.
+    """
+    import ctypes
+    import resource
+    import statistics
+    import subprocess
+
+    pr_set_child_subreaper = 36
+    ctypes.CDLL(None).prctl(pr_set_child_subreaper, 1, 0, 0, 0)
+    timings = []
+    for attempt in range(repeat):
+        with sync_servers.redis_server() as running:
+            environment = {**os.environ, "GROUNDWORK_STATE_DIR": str(state_dir),
+                           "GROUNDWORK_STORE": running.config.model_dump_json()}
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            server, started = running.cpu_seconds(), time.perf_counter()
+            result = subprocess.run([sys.executable, "-m", "groundwork", "sync", "--full"],
+                                    env=environment, capture_output=True, text=True, check=False)
+            seconds = time.perf_counter() - started
+            server = running.cpu_seconds() - server
+            _reap_all_but(running.pid)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if result.returncode != 0:
+            raise SystemExit(f"groundwork sync failed:\n{result.stdout}{result.stderr}")
+        client = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        timings.append((seconds, client, server))
+        console.print(f"run {attempt + 1}: {seconds:.1f} s, CPU {client:.1f} s client + "
+                      f"{server:.1f} s Redis, load {os.getloadavg()[0]:.1f}")
+    wall, client, server = (statistics.median(column) for column in zip(*timings, strict=True))
+    console.print(f"groundwork sync --full of {state_dir}: median {wall:.1f} s wall, "
+                  f"{client:.1f} s CPU (client, JVM and workers included), {server:.1f} s Redis "
+                  f"CPU; {repeat} run(s)")
+
+
 def main(argv: list[str]) -> None:
     """Run the benchmark and print the table."""
     arguments = parse_arguments(argv)
     command = shlex.join([os.path.relpath(sys.executable), *sys.argv])
     console = Console(width=max(Console().width, 180))
+    if arguments.end_to_end is not None:
+        console.print(f"command: {command}")
+        end_to_end(console, arguments.end_to_end.resolve(), arguments.repeat)
+        return
     os.chdir(BENCH_DIR.parent)  # Spark's Python workers import `sync` from their cwd
     sync_servers.use_dummy_aws_credentials()  # before Spark: its workers inherit them
     cells = plan(arguments)
@@ -356,8 +426,9 @@ def main(argv: list[str]) -> None:
             measurements = []
             for store, rows, asked in cells:
                 with console.status(f"{store}: {rows:,} rows"):
-                    measurements.append(measure(spark, store, rows, asked, tables, directory,
-                                                arguments.repeat))
+                    measurements.append(measure(
+                        spark, store, rows, asked, tables, directory, arguments.repeat,
+                        partitions=arguments.partitions, sync_only=arguments.sync_only))
                 console.print(f"done: {store} {rows:,} rows")
         finally:
             spark.stop()
@@ -372,8 +443,8 @@ def main(argv: list[str]) -> None:
         f"{arguments.cosmos_max_rows or 'none'} rows ('(cap)': fewer rows than asked). "
         f"Fastest of {arguments.repeat} per cell, each on a fresh server. Raw loops: "
         f"{partitions} processes, the store client's concurrency.\n"
-        "spark s: read + latest per entity + shuffle + Arrow to Python; to rows s: to_pylist "
-        "+ to_rows; write s: sync s minus both (encoding, client, server, table check).\n"
+        "spark s: read + latest per entity + shuffle + encoding to the stored form in the JVM "
+        "+ Arrow to Python; write s: sync s minus that (client, server, table check).\n"
         "by CPU: raw CPU seconds / sync CPU seconds (client + server), what sync/raw would be if "
         "both were CPU-bound on a machine of their own.\n"
         f"targets: DynamoDB and Cosmos DB sync >= {RATIO_TARGET:.0%} of raw rows/s; Redis 1M "

@@ -9,29 +9,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pyspark.sql import SparkSession
-
-from groundwork.agent_tokens import DEMO_PRINCIPAL
-from groundwork.catalog.definitions import EndpointRecord, FunctionRecord
-from groundwork.catalog.lineage import job_edges
-from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
 from groundwork.catalog.store import Catalog, open_catalog
-from groundwork.dag.runtime import compile_endpoints
-from groundwork.dag.spec import EndpointSpec
 from groundwork.errors import Conflict, FeatureViewNotFound, NotFound
-from groundwork.features.jobs.runner import JOBS, SOURCES, run_jobs
-from groundwork.features.registry import load_view_specs
-from groundwork.features.sample_data import generate
-from groundwork.features.spark import spark_session
-from groundwork.functions.travel import TRAVEL_FUNCTIONS
+from groundwork.features.spec import ViewSpec, table_location
 from groundwork.settings import PRIMARY, Settings
-from groundwork.sync.run import sync_with_spark
 from groundwork.sync.writer import SyncReport
-from groundwork.travel import TRAVEL_ENDPOINTS
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from groundwork.dag.spec import EndpointSpec
+
+# Each step imports what only it needs (Spark, Feast, the DAG compiler, the sample-data
+# generator) when it runs: `groundwork sync` starts without the others' import time.
 
 Progress = Callable[[str], None]
 AS_OF_FILE = "as-of"
@@ -50,6 +45,8 @@ def generate_data(
     settings: Settings, as_of: dt.datetime, progress: Progress = _quiet
 ) -> dict[str, int]:
     """Write the deterministic travel sample data; return row counts per dataset."""
+    from groundwork.features.sample_data import generate
+
     counts = generate(settings.raw_dir, as_of=as_of, scale=settings.sample_scale,
                       progress=progress)
     (settings.state_dir / AS_OF_FILE).write_text(as_of.isoformat() + "\n")
@@ -68,6 +65,8 @@ def recorded_as_of(settings: Settings) -> dt.datetime:
 @contextmanager
 def spark_for(settings: Settings) -> Iterator[SparkSession]:
     """A Spark session on the configured master, stopped afterwards."""
+    from groundwork.features.spark import spark_session
+
     spark = spark_session(settings.spark_master)
     try:
         yield spark
@@ -80,6 +79,8 @@ def compute_features(
     progress: Progress = _quiet, *, spark: SparkSession | None = None,
 ) -> dict[str, int]:
     """Run one Spark job per feature view; return row counts per feature table."""
+    from groundwork.features.jobs.runner import run_jobs
+
     with nullcontext(spark) if spark is not None else spark_for(settings) as session:
         return run_jobs(session, raw_dir=settings.raw_location,
                         feature_tables_dir=settings.feature_tables_location, as_of=as_of,
@@ -97,7 +98,7 @@ def sync_views(
     batch_size: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> list[SyncReport]:
-    """Sync views into a store with Spark, incrementally from each one's last watermark.
+    """Sync views into a store with one Spark job, incrementally from each one's last watermark.
 
     Args:
         settings: Process settings.
@@ -107,30 +108,48 @@ def sync_views(
         spark: A running session to reuse; a new one otherwise.
         partitions: Parallel writers (Spark partitions); Spark's parallelism by default.
         batch_size: Rows per write call; the store's maximum by default.
-        progress: Called with (view, partitions done, partitions in all).
+        progress: Called with (views, partitions done, partitions in all): the view's
+            name, or how many views the one job syncs.
     """
+    from groundwork.sync.run import sync_with_spark
+
     configs = settings.store_configs()
     if store not in configs:
         raise NotFound(f"no store named {store!r}", store=store, known=sorted(configs))
-    specs = load_view_specs(settings.feature_tables_location)
-    unknown = [name for name in views or [] if name not in specs]
-    if unknown:
-        raise FeatureViewNotFound(f"unknown view(s) {', '.join(unknown)}", views=unknown)
     config = configs[store]
     key = settings.store_key(store)
-    reports = []
-    with (
-        open_catalog(settings.resolved_catalog_url) as catalog,
-        nullcontext(spark) if spark is not None else spark_for(settings) as session,
-    ):
-        for name in views or list(specs):
-            reports.append(sync_with_spark(
-                session, specs[name], config, catalog.sync_history, store=key,
-                default_path=settings.online_db_path, full=full, partitions=partitions,
+    with open_catalog(settings.resolved_catalog_url) as catalog:
+        specs = _sync_specs(settings, catalog, views)
+        unknown = [name for name in views or [] if name not in specs]
+        if unknown:
+            raise FeatureViewNotFound(f"unknown view(s) {', '.join(unknown)}", views=unknown)
+        selected = [specs[name] for name in dict.fromkeys(views or specs)]
+        label = selected[0].name if len(selected) == 1 else f"{len(selected)} views"
+        with nullcontext(spark) if spark is not None else spark_for(settings) as session:
+            return sync_with_spark(
+            session, selected, config, catalog.sync_history, store=key,
+            default_path=settings.online_db_path, full=full, partitions=partitions,
                 batch_size=batch_size,
-                progress=None if progress is None else partial(progress, name),
-            ))
-    return reports
+                progress=None if progress is None else partial(progress, label),
+            )
+
+
+def _sync_specs(settings: Settings, catalog: Catalog,
+                views: Sequence[str] | None) -> dict[str, ViewSpec]:
+    """The views to sync: those registered in the catalog, else the definitions in ``features/``.
+
+    Registered views spare the sync Feast's import (seconds), as they spare the server's
+    start; the definitions count when nothing is registered yet or a view asked for is not.
+    Each view's table is read from the configured feature-tables location.
+    """
+    registered = {view.name: view for view in catalog.list_feature_views()}
+    if not registered or any(name not in registered for name in views or []):
+        from groundwork.features.registry import load_view_specs  # Feast
+
+        return load_view_specs(settings.feature_tables_location)
+    location = settings.feature_tables_location
+    return {name: replace(view, source_path=table_location(location, name))
+            for name, view in registered.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,10 +170,21 @@ class Registration:
 
 
 def register(
-    settings: Settings, endpoints: Sequence[EndpointSpec] = TRAVEL_ENDPOINTS,
+    settings: Settings, endpoints: Sequence[EndpointSpec] | None = None,
     *, demo_principal: bool = True,
 ) -> Registration:
     """Register views, functions and endpoints; create the demo agent and its token."""
+    from groundwork.catalog.definitions import EndpointRecord, FunctionRecord
+    from groundwork.catalog.lineage import job_edges
+    from groundwork.dag.runtime import compile_endpoints
+    from groundwork.features.jobs.runner import JOBS, SOURCES
+    from groundwork.features.registry import load_view_specs
+    from groundwork.functions.travel import TRAVEL_FUNCTIONS
+
+    if endpoints is None:
+        from groundwork.travel import TRAVEL_ENDPOINTS
+
+        endpoints = TRAVEL_ENDPOINTS
     specs = load_view_specs(settings.feature_tables_location)
     compiled = compile_endpoints(endpoints, specs)
     with open_catalog(settings.resolved_catalog_url) as catalog:
@@ -174,6 +204,9 @@ def register(
 
 
 def _demo_token(settings: Settings, catalog: Catalog) -> Path:
+    from groundwork.agent_tokens import DEMO_PRINCIPAL
+    from groundwork.catalog.policy import GranteeKind, ObjectType, PrincipalKind, Privilege
+
     try:
         catalog.principals.create(DEMO_PRINCIPAL, PrincipalKind.AGENT)
         catalog.grants.grant(DEMO_PRINCIPAL, Privilege.EXECUTE, ObjectType.ENDPOINT, "*",

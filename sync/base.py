@@ -17,9 +17,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from groundwork.features.spec import ViewSpec
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 EntityKey = int | str
 
@@ -137,6 +140,12 @@ class OnlineStore(ABC):
         self, view: ViewSpec, rows: Sequence[OnlineRow], synced_at: dt.datetime
     ) -> WriteResult:
         """Upsert any number of ``rows``; never replace a record as new or newer."""
+
+    @abstractmethod
+    async def write_encoded(
+        self, view: ViewSpec, rows: pa.RecordBatch, synced_at: dt.datetime
+    ) -> WriteResult:
+        """Upsert rows already in the stored form (``sync.codec.ENCODED_COLUMNS``), as ``write``."""
 
     @abstractmethod
     async def read(self, requests: Sequence[ReadRequest]) -> list[list[StoredRecord | None]]:

@@ -9,9 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from groundwork.features.spec import ValueType, ViewSpec
+from groundwork.sync.base import OnlineRow
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 UTC = dt.UTC
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
@@ -145,3 +151,42 @@ def decode_values(
 def key_string(key: int | str) -> str:
     """Canonical string form of an entity key, used as the store's primary key."""
     return str(key)
+
+
+ENCODED_COLUMNS = ("key", "event_ts", "expires_at", "payload")
+"""Columns of rows in the stored form, as ``OnlineStore.write_encoded`` takes them: the
+entity's :func:`key_string` (string), ``event_ts`` and ``expires_at`` in epoch
+microseconds (int64; ``expires_at`` null without a TTL), and ``payload``, the JSON of
+:func:`encode_values` (binary). The Spark sync job builds them in the JVM."""
+
+
+def decoded_rows(view: ViewSpec, rows: pa.RecordBatch) -> list[OnlineRow]:
+    """Online rows, typed as ``view`` declares, from rows in the stored form.
+
+    For stores that keep values in their own typed form rather than the JSON payload.
+    """
+    key, event_ts, expires_at, payload = (rows.column(name).to_pylist()
+                                          for name in ENCODED_COLUMNS)
+    typed_key = int if view.entity_type is ValueType.INT else str
+    decode, names = view_decoder(view).decode, view.feature_names
+    return [
+        OnlineRow(typed_key(entity), decode(orjson.loads(values), names), from_micros(event),
+                  None if expires is None else from_micros(expires))
+        for entity, event, expires, values in zip(key, event_ts, expires_at, payload, strict=True)
+    ]
+
+
+def encoded_batch(view: ViewSpec, rows: Sequence[OnlineRow]) -> pa.RecordBatch:
+    """Rows in the stored form (``ENCODED_COLUMNS``), encoded in Python.
+
+    The Spark sync job builds the same columns in the JVM; this is their reference form.
+    """
+    import pyarrow as pa
+
+    return pa.RecordBatch.from_arrays([
+        pa.array([key_string(row.key) for row in rows], pa.string()),
+        pa.array([to_micros(row.event_ts) for row in rows], pa.int64()),
+        pa.array([None if row.expires_at is None else to_micros(row.expires_at)
+                  for row in rows], pa.int64()),
+        pa.array([orjson.dumps(encode_values(view, row.values)) for row in rows], pa.binary()),
+    ], names=list(ENCODED_COLUMNS))

@@ -46,7 +46,7 @@ import datetime as dt
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from azure.core import MatchConditions
 from azure.core.exceptions import AzureError
@@ -66,7 +66,7 @@ from groundwork.sync.base import (
     StoredRecord,
     WriteResult,
 )
-from groundwork.sync.codec import encode_values, key_string, to_micros
+from groundwork.sync.codec import decoded_rows, encode_values, key_string, to_micros
 from groundwork.sync.config import CosmosStoreConfig, is_loopback
 from groundwork.sync.cosmos_items import (
     OWNER_RESOURCE_NOT_FOUND,
@@ -79,6 +79,9 @@ from groundwork.sync.cosmos_items import (
     time_to_live,
     with_retries,
 )
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 T = TypeVar("T")
 
@@ -163,6 +166,12 @@ class CosmosStore(OnlineStore):
         outcomes = await self._each(documents, lambda doc: self._upsert(view, container, doc))
         written = sum(outcomes)
         return WriteResult(written=written, skipped=len(outcomes) - written)
+
+    async def write_encoded(
+        self, view: ViewSpec, rows: pa.RecordBatch, synced_at: dt.datetime
+    ) -> WriteResult:
+        """Upsert rows in the stored form: decoded to typed rows, then as :meth:`write`."""
+        return await self.write(view, decoded_rows(view, rows), synced_at)
 
     async def read(self, requests: Sequence[ReadRequest]) -> list[list[StoredRecord | None]]:
         """Point-read every key of every request concurrently; ``None`` where absent.

@@ -25,7 +25,7 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
@@ -43,7 +43,7 @@ from groundwork.sync.base import (
     StoredRecord,
     WriteResult,
 )
-from groundwork.sync.codec import key_string, to_micros
+from groundwork.sync.codec import decoded_rows, key_string, to_micros
 from groundwork.sync.config import DynamoDBStoreConfig
 from groundwork.sync.dynamodb_items import (
     KEY,
@@ -53,6 +53,9 @@ from groundwork.sync.dynamodb_items import (
     table_name,
     to_item,
 )
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +136,12 @@ class DynamoDBStore(OnlineStore):
 
         written = await self._count_concurrently(rows, put)
         return WriteResult(written=written, skipped=len(rows) - written)
+
+    async def write_encoded(
+        self, view: ViewSpec, rows: pa.RecordBatch, synced_at: dt.datetime
+    ) -> WriteResult:
+        """Upsert rows in the stored form: decoded to typed rows, then as :meth:`write`."""
+        return await self.write(view, decoded_rows(view, rows), synced_at)
 
     async def read(self, requests: Sequence[ReadRequest]) -> list[list[StoredRecord | None]]:
         """Fetch every request's keys with ``BatchGetItem`` calls of at most 100 keys."""

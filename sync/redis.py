@@ -50,10 +50,12 @@ from contextlib import contextmanager
 from typing import Any, ClassVar, cast
 
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import NoScriptError, RedisError, ResponseError
 
 from groundwork.errors import DefinitionError, StoreUnavailable
 from groundwork.features.spec import ViewSpec
@@ -66,19 +68,27 @@ from groundwork.sync.base import (
     StoredRecord,
     WriteResult,
 )
-from groundwork.sync.codec import decode_values, encode_values, from_micros, key_string, to_micros
+from groundwork.sync.codec import (
+    ENCODED_COLUMNS,
+    decode_values,
+    encode_values,
+    from_micros,
+    key_string,
+    to_micros,
+)
 from groundwork.sync.config import RedisStoreConfig
 from groundwork.sync.resp import PipelinedConnection
 
 _VIEW_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 _SCRIPT_ROWS = 200  # rows per script call: each atomic script stays around a millisecond
 
-# KEYS[i] is a record key; ARGV[2i-1] its expiry deadline (epoch milliseconds, '' for
-# none) and ARGV[2i] the full record value, which starts with its event_ts.
+# KEYS[i] is a record key, ARGV[i] its expiry deadline (epoch milliseconds, '' for none)
+# and ARGV[#KEYS + i] the full record value, which starts with its event_ts. (Keys,
+# deadlines and values each in one run, so a writer can send each as one contiguous buffer.)
 _UPSERT = b"""
-local written = 0
+local count, written = #KEYS, 0
 for index, key in ipairs(KEYS) do
-  local deadline, value = ARGV[index * 2 - 1], ARGV[index * 2]
+  local deadline, value = ARGV[index], ARGV[count + index]
   local stored = string.match(redis.call('GETRANGE', key, 0, 21), '^%-?%d+')
   if not stored or tonumber(stored) < tonumber(string.match(value, '^%-?%d+')) then
     if deadline == '' then
@@ -102,6 +112,26 @@ def _unavailable_on_error(action: str, view: str) -> Iterator[None]:
     except RedisError as error:
         reason = f"redis {action} failed: {type(error).__name__}: {error}"
         raise StoreUnavailable(reason, store="redis", view=view) from error
+
+
+def _text(numbers: pa.Array) -> pa.Array:
+    """Decimal text of integers, as binary (nulls stay null)."""
+    return pc.cast(pc.cast(numbers, pa.string()), pa.binary())
+
+
+def _bulk_strings(values: pa.Array) -> tuple[memoryview, memoryview]:
+    """Every value as a protocol bulk string (``$<length>\\r\\n<bytes>\\r\\n``), back to back.
+
+    Returns the bytes and each value's start offset (plus the end), so the bulk strings of
+    rows ``a`` to ``b`` are ``data[offsets[a]:offsets[b]]``.
+    """
+    framed = pc.binary_join_element_wise(
+        b"$", _text(pc.binary_length(values)), b"\r\n", values, b"\r\n", b"")
+    if framed.null_count:
+        raise ValueError("a record key or value is missing")
+    _, offsets, data = framed.buffers()
+    start = framed.offset
+    return memoryview(data), memoryview(offsets).cast("i")[start : start + len(framed) + 1]
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -204,7 +234,8 @@ class RedisStore(OnlineStore):
     ) -> tuple[list[bytes], list[bytes]]:
         """KEYS and ARGV of one upsert-script call."""
         keys: list[bytes] = []
-        arguments: list[bytes] = []
+        deadlines: list[bytes] = []
+        values: list[bytes] = []
         for row in rows:
             event_ts = to_micros(row.event_ts)
             if row.expires_at is None:
@@ -215,8 +246,76 @@ class RedisStore(OnlineStore):
                 deadline = b"%d" % max(1, expires_micros // 1_000 + self._retention_ms)
             payload = orjson.dumps(encode_values(view, row.values))
             keys.append(prefix + key_string(row.key).encode())
-            arguments += [deadline, b"%d %d %b %b" % (event_ts, synced, expires, payload)]
-        return keys, arguments
+            deadlines.append(deadline)
+            values.append(b"%d %d %b %b" % (event_ts, synced, expires, payload))
+        return keys, deadlines + values
+
+    async def write_encoded(
+        self, view: ViewSpec, rows: pa.RecordBatch, synced_at: dt.datetime
+    ) -> WriteResult:
+        """Upsert rows in the stored form, as :meth:`write`, without a Python object per row.
+
+        The record values and the whole ``EVALSHA`` commands, in the Redis protocol, are
+        built by Arrow compute kernels; each command is a header and three slices of Arrow
+        buffers (keys, deadlines, values), all of a batch sent in one write.
+        """
+        prefix, synced = self._key_prefix(view), to_micros(synced_at)
+        written, size = 0, self.capabilities.max_write_batch
+        for start in range(0, rows.num_rows, size):
+            commands = self._packed_calls(prefix, synced, rows.slice(start, size))
+            with _unavailable_on_error("write", view.name):
+                written += await self._run_packed(commands)
+        return WriteResult(written=written, skipped=rows.num_rows - written)
+
+    def _packed_calls(
+        self, prefix: bytes, synced: int, rows: pa.RecordBatch
+    ) -> list[list[bytes | memoryview]]:
+        """The upsert-script calls of ``rows``, each as the protocol bytes to send."""
+        key, event_ts, expires_at, payload = (rows.column(name) for name in ENCODED_COLUMNS)
+        expires_ms = pc.divide(
+            pc.subtract(expires_at, pc.if_else(pc.less(expires_at, 0), 999, 0)), 1_000)
+        deadline = pc.max_element_wise(pc.add(expires_ms, self._retention_ms), 1, skip_nulls=False)
+        value = pc.binary_join_element_wise(
+            _text(event_ts), b"%d" % synced, pc.fill_null(_text(expires_at), b""),
+            payload.cast(pa.binary()), b" ")
+        columns = (pc.binary_join_element_wise(prefix, key.cast(pa.binary()), b""),
+                   pc.fill_null(_text(deadline), b""), value)
+        framed = [_bulk_strings(column) for column in columns]
+        calls = []
+        for start in range(0, rows.num_rows, _SCRIPT_ROWS):
+            end = min(start + _SCRIPT_ROWS, rows.num_rows)
+            count = end - start
+            call: list[bytes | memoryview] = [
+                b"*%d\r\n$7\r\nEVALSHA\r\n$40\r\n%b\r\n$%d\r\n%d\r\n"
+                % (3 + 3 * count, _UPSERT_SHA.encode(), len(str(count)), count)]
+            call += [data[offsets[start]:offsets[end]] for data, offsets in framed]
+            calls.append(call)
+        return calls
+
+    async def _run_packed(self, calls: list[list[bytes | memoryview]]) -> int:
+        """Send packed script calls in one write, read every reply; load the script if missing."""
+        client, pending, written = self._redis(), calls, 0
+        for _attempt in range(2):
+            pool, failure, missing_script = client.connection_pool, None, []
+            connection = await pool.get_connection()
+            try:
+                await connection.send_packed_command([part for call in pending for part in call])
+                for call in pending:  # every reply is read, so the connection stays in step
+                    try:
+                        written += int(await connection.read_response())
+                    except NoScriptError:
+                        missing_script.append(call)
+                    except ResponseError as error:
+                        failure = failure or error
+            finally:
+                await pool.release(connection)
+            if failure is not None:
+                raise failure
+            if not missing_script:
+                return written
+            await client.script_load(_UPSERT)
+            pending = missing_script
+        raise NoScriptError("the upsert script vanished twice while writing")
 
     async def _run_scripts(self, calls: list[tuple[list[bytes], list[bytes]]]) -> int:
         """Run script calls in one pipeline; load the script and rerun any that lacked it."""

@@ -12,8 +12,9 @@ import datetime as dt
 import re
 import sqlite3
 from collections.abc import Sequence
+from itertools import repeat
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import orjson
 
@@ -29,7 +30,17 @@ from groundwork.sync.base import (
     StoredRecord,
     WriteResult,
 )
-from groundwork.sync.codec import encode_values, from_micros, key_string, to_micros, view_decoder
+from groundwork.sync.codec import (
+    ENCODED_COLUMNS,
+    encode_values,
+    from_micros,
+    key_string,
+    to_micros,
+    view_decoder,
+)
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MAX_VARIABLES = 900
@@ -73,9 +84,8 @@ class SQLiteStore(OnlineStore):
         self, view: ViewSpec, rows: Sequence[OnlineRow], synced_at: dt.datetime
     ) -> WriteResult:
         """Upsert rows in one transaction; a row never replaces a record as new or newer."""
-        table = _table(view)
         synced = to_micros(synced_at)
-        parameters = [
+        return self._upsert(view, [
             (
                 key_string(row.key),
                 to_micros(row.event_ts),
@@ -84,7 +94,20 @@ class SQLiteStore(OnlineStore):
                 orjson.dumps(encode_values(view, row.values)),
             )
             for row in rows
-        ]
+        ])
+
+    async def write_encoded(
+        self, view: ViewSpec, rows: pa.RecordBatch, synced_at: dt.datetime
+    ) -> WriteResult:
+        """Upsert rows in the stored form in one transaction, as :meth:`write`."""
+        key, event_ts, expires_at, payload = (rows.column(name).to_pylist()
+                                              for name in ENCODED_COLUMNS)
+        return self._upsert(view, list(zip(key, event_ts, repeat(to_micros(synced_at)),
+                                           expires_at, payload)))
+
+    def _upsert(self, view: ViewSpec, parameters: list[tuple[Any, ...]]) -> WriteResult:
+        """Run the conditional upsert of ``(key, event_ts, synced_at, expires_at, payload)``."""
+        table = _table(view)
         statement = (
             f"INSERT INTO {table} (entity_key, event_ts, synced_at, expires_at, payload)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT(entity_key) DO UPDATE SET"

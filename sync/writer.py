@@ -11,9 +11,10 @@ dropped silently.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 from tenacity import wait_random_exponential as backoff
@@ -21,6 +22,10 @@ from tenacity import wait_random_exponential as backoff
 from groundwork.errors import StoreUnavailable
 from groundwork.features.spec import ViewSpec
 from groundwork.sync.base import OnlineRow, OnlineStore, WriteResult
+from groundwork.sync.codec import from_micros
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 EVENT_TS = "event_ts"
 
@@ -101,6 +106,13 @@ async def write_with_retry(
     store: OnlineStore, view: ViewSpec, rows: Sequence[OnlineRow], attempts: int = 5
 ) -> WriteResult:
     """Write one batch, retrying store errors with exponential backoff and jitter."""
+    return await _with_retry(partial(store.write, view, rows), attempts)
+
+
+async def _with_retry(
+    write: Callable[[dt.datetime], Awaitable[WriteResult]], attempts: int = 5
+) -> WriteResult:
+    """Call ``write(synced_at)``, retrying store errors with exponential backoff and jitter."""
     synced_at = dt.datetime.now(dt.UTC)
     async for attempt in AsyncRetrying(
         retry=retry_if_exception_type(StoreUnavailable),
@@ -109,7 +121,7 @@ async def write_with_retry(
         reraise=True,
     ):
         with attempt:
-            return await store.write(view, rows, synced_at)
+            return await write(synced_at)
     raise AssertionError("unreachable")
 
 
@@ -147,4 +159,42 @@ async def write_rows(
         if progress is not None:
             progress(len(batch))
     report.watermark = newest if report.ok else None
+    return report
+
+
+async def write_encoded(
+    store: OnlineStore,
+    view: ViewSpec,
+    batches: Iterable[pa.RecordBatch],
+    *,
+    batch_size: int | None = None,
+) -> SyncReport:
+    """Write rows in the stored form (``sync.codec.ENCODED_COLUMNS``) as :func:`write_rows` does.
+
+    Args:
+        store: Target online store (its table for ``view`` must exist).
+        view: The view the rows belong to.
+        batches: Arrow batches of the view's rows, at most one row per entity in all.
+        batch_size: Rows per write call; defaults to the store's declared maximum.
+    """
+    import pyarrow.compute as pc
+
+    report = SyncReport(view=view.name)
+    newest: int | None = None
+    size = batch_size or store.capabilities.max_write_batch
+    for rows in batches:
+        for start in range(0, rows.num_rows, size):
+            batch = rows.slice(start, size)
+            report.rows_read += batch.num_rows
+            batch_newest = pc.max(batch.column(EVENT_TS)).as_py()
+            newest = batch_newest if newest is None else max(newest, batch_newest)
+            try:
+                result = await _with_retry(partial(store.write_encoded, view, batch))
+            except StoreUnavailable as error:
+                report.rows_failed += batch.num_rows
+                report.errors.append(error.reason)
+            else:
+                report.rows_written += result.written
+                report.rows_skipped += result.skipped
+    report.watermark = from_micros(newest) if report.ok and newest is not None else None
     return report

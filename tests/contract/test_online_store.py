@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from groundwork.sync.base import OnlineRow, ReadRequest, RecordStatus
+from groundwork.sync.codec import encoded_batch
 from groundwork.sync.lookup import lookup_many
 from tests.contract.conftest import ALL_TYPES_VIEW, Contract
 
@@ -184,3 +185,52 @@ async def test_delete_removes_records(contract: Contract) -> None:
     assert await contract.store.delete(contract.view, ["gone", "never"]) == 1
     results = await read(contract, ["gone", "kept"])
     assert [r.status for r in results] == [RecordStatus.MISSING, RecordStatus.PRESENT]
+
+
+async def test_rows_in_the_stored_form_read_as_rows_do(contract: Contract) -> None:
+    rows = [row("k1", 3), row("k-null", 0)._replace(values=dict.fromkeys(FEATURES)),
+            row("k-forever", 4, ttl=None), row("k/é ✓:*", 5)]
+    outcome = await contract.store.write_encoded(contract.view,
+                                                 encoded_batch(contract.view, rows), NOW)
+    assert (outcome.written, outcome.skipped) == (4, 0)
+    results = await read(contract, ["k1", "k-null", "k-forever", "k/é ✓:*"])
+    assert [result.status for result in results] == [RecordStatus.PRESENT] * 4
+    assert [result.values for result in results] == [
+        values(3), dict.fromkeys(FEATURES), values(4), values(5)]
+    assert type(results[0].values["a_float"]) is float
+    assert [result.event_ts for result in results] == [NOW] * 4
+    (stored,) = await contract.store.read([ReadRequest(contract.view, ["k1", "k-forever"],
+                                                       FEATURES)])
+    assert [record.expires_at for record in stored if record is not None] == [
+        NOW + dt.timedelta(hours=1), None]
+
+
+async def test_rows_in_the_stored_form_never_overwrite_newer(contract: Contract) -> None:
+    await contract.store.write(contract.view, [row("k", 1)], NOW)
+    older, newer = row("k", 2, age=dt.timedelta(minutes=5)), row("n", 3)
+    outcome = await contract.store.write_encoded(
+        contract.view, encoded_batch(contract.view, [older, newer]), NOW)
+    assert (outcome.written, outcome.skipped) == (1, 1)
+    first, second = await read(contract, ["k", "n"])
+    assert (first.values["an_int"], second.values["an_int"]) == (1, 3)
+    again = await contract.store.write_encoded(
+        contract.view, encoded_batch(contract.view, [older, newer]), NOW)
+    assert (again.written, again.skipped) == (0, 2)
+
+
+async def test_expired_rows_in_the_stored_form_read_as_expired(contract: Contract) -> None:
+    stale = row("old", 1, age=dt.timedelta(hours=2))
+    await contract.store.write_encoded(contract.view, encoded_batch(contract.view, [stale]), NOW)
+    (result,) = await read(contract, ["old"])
+    assert result.status is RecordStatus.EXPIRED
+
+
+async def test_many_rows_in_the_stored_form(contract: Contract) -> None:
+    count = 6_000 if contract.kind in ("sqlite", "redis") else 300
+    rows = [row(f"k{number}", number % 50) for number in range(count)]
+    outcome = await contract.store.write_encoded(contract.view,
+                                                 encoded_batch(contract.view, rows), NOW)
+    assert outcome.written == count
+    results = await read(contract, [f"k{number}" for number in (0, 199, 200, count - 1)])
+    assert [result.values["an_int"] for result in results] == [0, 199 % 50, 200 % 50,
+                                                                (count - 1) % 50]

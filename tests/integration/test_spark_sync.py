@@ -161,3 +161,98 @@ def test_sync_killed_midway_converges_when_run_again(tmp_path: Path) -> None:
                            timeout=300, check=False)
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     assert stored_budgets(database) == expected
+
+
+ALL_TYPES = (
+    FeatureSpec("an_int", ValueType.INT), FeatureSpec("a_float", ValueType.FLOAT),
+    FeatureSpec("a_bool", ValueType.BOOL), FeatureSpec("a_string", ValueType.STRING),
+    FeatureSpec("a_timestamp", ValueType.TIMESTAMP), FeatureSpec("a_date", ValueType.DATE),
+    FeatureSpec("int_list", ValueType.INT_LIST), FeatureSpec("float_list", ValueType.FLOAT_LIST),
+    FeatureSpec("string_list", ValueType.STRING_LIST),
+)
+
+
+def all_types_table(path: Path) -> list[dict[str, object]]:
+    """Three rows of every type (nulls, NaN, infinity, odd text among them) and one without
+    a key, as written."""
+    path.mkdir(parents=True)
+    moment = T0.replace(microsecond=123456)
+    rows: list[dict[str, object]] = [
+        {"entity_id": "a", "event_ts": moment, "an_int": 2**40, "a_float": 0.1,
+         "a_bool": True, "a_string": 'quote " é ✓ \n', "a_timestamp": moment,
+         "a_date": dt.date(2026, 2, 28), "int_list": [1, -2], "float_list": [0.5, 1e300],
+         "string_list": ["x", ""]},
+        {"entity_id": "b:1/ü", "event_ts": moment, "an_int": None, "a_float": float("nan"),
+         "a_bool": None, "a_string": None, "a_timestamp": None, "a_date": None,
+         "int_list": None, "float_list": [float("inf"), -0.0], "string_list": None},
+        {"entity_id": "c", "event_ts": moment, "an_int": -1, "a_float": float("-inf"),
+         "a_bool": False, "a_string": "", "a_timestamp": dt.datetime(1969, 12, 31, 23, 59, 59,
+                                                                      999999, tzinfo=dt.UTC),
+         "a_date": dt.date(1, 1, 1), "int_list": [], "float_list": [], "string_list": []},
+        {**dict.fromkeys(feature.name for feature in ALL_TYPES), "entity_id": None,
+         "event_ts": moment, "an_int": 1},  # no key: never synced
+    ]
+    schema = pa.schema([
+        ("entity_id", pa.string()), ("event_ts", pa.timestamp("us", tz="UTC")),
+        ("an_int", pa.int64()), ("a_float", pa.float64()), ("a_bool", pa.bool_()),
+        ("a_string", pa.string()), ("a_timestamp", pa.timestamp("us", tz="UTC")),
+        ("a_date", pa.date32()), ("int_list", pa.list_(pa.int64())),
+        ("float_list", pa.list_(pa.float64())), ("string_list", pa.list_(pa.string())),
+    ])
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path / "part-0.parquet")
+    return rows
+
+
+def test_rows_encoded_in_spark_match_the_python_codec(spark: SparkSession,
+                                                      tmp_path: Path) -> None:
+    import orjson
+
+    from groundwork.sync.codec import encode_values
+    from groundwork.sync.writer import to_rows
+
+    view = ViewSpec("all_types", "entity_id", ValueType.STRING, ALL_TYPES, ttl_seconds=60,
+                    source_path=str(tmp_path / "all_types"))
+    rows = all_types_table(tmp_path / "all_types")
+    database = tmp_path / "online.db"
+    report = sync_view(spark, view, SQLiteStoreConfig(path=database), default_path=database)
+    assert (report.rows_read, report.rows_written, report.rows_failed) == (3, 3, 0)
+    with sqlite3.connect(database) as connection:
+        stored = {key: (event_ts, expires_at, orjson.loads(payload)) for key, event_ts,
+                  expires_at, payload in connection.execute(
+                      "SELECT entity_key, event_ts, expires_at, payload FROM fv_all_types")}
+    expected = {
+        row.key: (row.event_ts, row.expires_at, orjson.loads(orjson.dumps(
+            encode_values(view, row.values))))
+        for row in to_rows(view, rows) if row.key is not None
+    }
+    assert stored.keys() == expected.keys()
+    for key, (event_ts, expires_at, payload) in stored.items():
+        want_event, want_expires, want_payload = expected[key]
+        assert event_ts == int(want_event.timestamp() * 1_000_000)
+        assert expires_at == event_ts + 60_000_000
+        assert payload == want_payload, key
+    assert want_expires is not None
+
+
+def test_several_views_sync_in_one_job_with_a_report_each(spark: SparkSession,
+                                                          tmp_path: Path) -> None:
+    from groundwork.sync.spark_job import sync_views
+
+    scores = scores_view(tmp_path / "scores")
+    others = ViewSpec("other_scores", "player_id", ValueType.INT, scores.features,
+                      ttl_seconds=86_400, source_path=str(tmp_path / "other"))
+    empty = ViewSpec("empty_scores", "player_id", ValueType.INT, scores.features,
+                     ttl_seconds=None, source_path=str(tmp_path / "empty"))
+    append(tmp_path / "scores", [(1, T0, 10), (2, T0, 20)])
+    append(tmp_path / "other", [(1, T0, 5), (1, T0 + dt.timedelta(minutes=1), 6), (3, T0, 7)])
+    append(tmp_path / "empty", [(9, T0 - dt.timedelta(days=1), 1)])
+    database = tmp_path / "online.db"
+    since = {"empty_scores": T0}
+    reports = sync_views(spark, [scores, others, empty], SQLiteStoreConfig(path=database),
+                         default_path=database, since=since, partitions=3, batch_size=1)
+    assert {name: (report.rows_read, report.rows_written, report.watermark)
+            for name, report in reports.items()} == {
+        "scores": (2, 2, T0), "other_scores": (2, 2, T0 + dt.timedelta(minutes=1)),
+        "empty_scores": (0, 0, T0)}
+    assert served_scores(database, scores, [1, 2, 3]) == [10, 20, None]
+    assert served_scores(database, others, [1, 2, 3]) == [6, None, 7]
