@@ -39,9 +39,9 @@ class SetupError(Exception):
     """A precondition of the benchmark failed; the message is one line for the user."""
 
 
-def child_environment(**extra: str) -> dict[str, str]:
-    """The environment of every child process: this checkout first on the import path."""
-    path = os.pathsep.join(filter(None, (str(REPOSITORY), os.environ.get("PYTHONPATH"))))
+def child_environment(checkout: Path = REPOSITORY, **extra: str) -> dict[str, str]:
+    """The environment of a child process: ``checkout`` first on the import path."""
+    path = os.pathsep.join(filter(None, (str(checkout), os.environ.get("PYTHONPATH"))))
     environment = {**os.environ, "PYTHONPATH": path, **extra}
     environment.pop("WEB_CONCURRENCY", None)
     return environment

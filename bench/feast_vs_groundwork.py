@@ -80,6 +80,9 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--connections", default="1,16", help="comma-separated connections")
     parser.add_argument("--entities", default="1,100", help="comma-separated entities/request")
     parser.add_argument("--seed", type=int, default=7, help="seed of the random users")
+    parser.add_argument("--checkout", type=Path, default=stack.REPOSITORY,
+                        help="Groundwork checkout that `groundwork sync` and `groundwork serve` "
+                        "run (default: this one)")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     arguments = parser.parse_args(argv)
     if arguments.groundwork_db == arguments.feast_db:
@@ -136,9 +139,10 @@ def settings_for(arguments: argparse.Namespace, state_dir: Path) -> Settings:
     return Settings(state_dir=state_dir, store=store, sample_scale=arguments.scale)
 
 
-def groundwork_environment(settings: Settings) -> dict[str, str]:
+def groundwork_environment(settings: Settings, checkout: Path) -> dict[str, str]:
     """Environment of Groundwork's child processes: the same state and store."""
-    return stack.child_environment(GROUNDWORK_STATE_DIR=str(settings.state_dir.resolve()),
+    return stack.child_environment(checkout.resolve(),
+                                   GROUNDWORK_STATE_DIR=str(settings.state_dir.resolve()),
                                    GROUNDWORK_STORE=settings.store.model_dump_json())
 
 
@@ -148,7 +152,7 @@ def load_stores(console: Console, settings: Settings, directory: Path,
     if missing_data(settings):
         console.print(f"[yellow]building the travel data in {settings.state_dir} (Spark)")
         build_state(console, settings)
-    environment = groundwork_environment(settings)
+    environment = groundwork_environment(settings, arguments.checkout)
     with console.status("groundwork sync --full"):
         sync_seconds = stack.timed("groundwork sync --full",
                                    stack.groundwork_command("sync", "--full"), environment)
@@ -168,14 +172,15 @@ def load_stores(console: Console, settings: Settings, directory: Path,
 
 
 @contextmanager
-def servers(settings: Settings, repo: Path, directory: Path) -> Iterator[dict[str, stack.Running]]:
+def servers(settings: Settings, repo: Path, directory: Path,
+            checkout: Path) -> Iterator[dict[str, stack.Running]]:
     """Feast, Groundwork and bare, all running until the block ends."""
     with ExitStack() as stop:
         started = {}
         for name, (command, port), environment, ready in (
                 ("feast", stack.feast_server(repo), stack.child_environment(), "/health"),
-                ("groundwork", stack.groundwork_server(), groundwork_environment(settings),
-                 "/readyz"),
+                ("groundwork", stack.groundwork_server(),
+                 groundwork_environment(settings, checkout), "/readyz"),
                 ("bare", stack.bare_server(), stack.child_environment(), "/")):
             started[name] = stop.enter_context(stack.running(
                 name, command, environment, ready, port, directory / f"{name}.log"))
@@ -324,7 +329,7 @@ def run(console: Console, arguments: argparse.Namespace, directory: Path) -> Non
         known = check.users(settings.feature_tables_dir)
         chooser = random.Random(arguments.seed)
         cells: list[Cell] = []
-        with servers(settings, repo, directory) as running:
+        with servers(settings, repo, directory, arguments.checkout) as running:
             has_online, has_many, notes = check_values(console, running, known, token,
                                                        arguments.seed)
             for entities in (int(part) for part in arguments.entities.split(",")):
