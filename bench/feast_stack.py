@@ -116,8 +116,22 @@ def feast_command(*arguments: str) -> list[str]:
 
 
 def groundwork_command(*arguments: str) -> list[str]:
-    """The ``groundwork`` CLI, run from this checkout."""
-    return [sys.executable, "-m", "groundwork", *arguments]
+    """The ``groundwork`` CLI of the checkout on ``PYTHONPATH`` (``-P``: not the working dir's)."""
+    return [sys.executable, "-P", "-m", "groundwork", *arguments]
+
+
+def grant_read(view: str, principal: str, environment: dict[str, str]) -> None:
+    """Grant READ on ``view`` to ``principal`` (for ``/get-online-features``), unless held.
+
+    Raises:
+        SetupError: when ``groundwork grant`` fails for another reason.
+    """
+    done = subprocess.run(groundwork_command("grant", "read", "feature_view", view, "--to",
+                                             principal), env=environment, capture_output=True,
+                          text=True, check=False)
+    output = " ".join((done.stdout + done.stderr).split())
+    if done.returncode != 0 and "already granted" not in output:
+        raise SetupError(f"groundwork grant failed ({done.returncode}): {output[-300:]}")
 
 
 def timed(label: str, command: Sequence[str], environment: dict[str, str]) -> float:

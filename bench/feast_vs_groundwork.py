@@ -7,7 +7,8 @@
    (database ``--groundwork-db``), and times ``groundwork sync --full``. Copies
    the Feast repository (``features/``) with its own registry, a Redis online
    store (database ``--feast-db``) and a file offline store over the same
-   feature tables; times ``feast apply`` and ``feast materialize``.
+   feature tables; times ``feast apply`` and ``feast materialize``. Grants the
+   demo agent READ on ``user_profile`` (which ``/get-online-features`` needs).
 2. Starts ``feast serve`` (one worker, no access log, no worker recycling),
    ``groundwork serve`` and the bare uvicorn app of ``bare_app.py``.
 3. Checks that Feast and Groundwork serve the same ``user_profile`` values for
@@ -53,6 +54,7 @@ from bench import feast_check as check  # noqa: E402
 from bench import feast_stack as stack  # noqa: E402
 from bench.loadgen import run_python  # noqa: E402
 from bench.workload import build_state, demo_token, missing_data  # noqa: E402
+from groundwork.agent_tokens import DEMO_PRINCIPAL  # noqa: E402
 from groundwork.settings import Settings  # noqa: E402
 from groundwork.sync.config import RedisStoreConfig  # noqa: E402
 
@@ -157,6 +159,7 @@ def load_stores(console: Console, settings: Settings, directory: Path,
         sync_seconds = stack.timed("groundwork sync --full",
                                    stack.groundwork_command("sync", "--full"), environment)
     token = demo_token(settings)
+    stack.grant_read(check.VIEW, DEMO_PRINCIPAL, environment)
     repo = stack.feast_repo(directory, settings.state_dir, arguments.feast_db)
     feast_environment = stack.child_environment()
     with console.status("feast apply"):
