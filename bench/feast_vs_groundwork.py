@@ -291,7 +291,8 @@ def render(cells: list[Cell], times: SyncTimes) -> Table:
                   caption=sync_line(times))
     for column in ("target", "conns", "entities", "req/s", "p50 ms", "p99 ms", "server µs/req",
                    "client µs/req", "errors", "req/s ÷ feast", "feast p99 ÷ p99", "CPU ÷ bare"):
-        table.add_column(column, justify="left" if column == "target" else "right")
+        table.add_column(column, justify="left" if column == "target" else "right",
+                         no_wrap=column == "target")
     index = {(cell.target, cell.connections, cell.entities): cell for cell in cells}
     for cell in cells:
         feast = index.get(("feast", cell.connections, cell.entities))
