@@ -38,6 +38,7 @@ import argparse  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
 import shlex  # noqa: E402
+import signal  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -357,9 +358,15 @@ def run(console: Console, arguments: argparse.Namespace, directory: Path) -> Non
             option=orjson.OPT_INDENT_2))
 
 
+def interrupted(signal_number: int, frame: object) -> None:
+    """Handle SIGTERM as Ctrl-C, so that servers and child processes stop either way."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str]) -> int:
-    """Run the benchmark; 1 on a value mismatch, 2 on a setup error, 130 on Ctrl-C."""
+    """Run the benchmark; 1 on a value mismatch, 2 on a setup error, 130 on Ctrl-C or SIGTERM."""
     arguments = parse_arguments(argv)
+    signal.signal(signal.SIGTERM, interrupted)
     console = Console() if Console().is_terminal else Console(width=160)
     try:
         with tempfile.TemporaryDirectory(prefix="feast-vs-groundwork-") as directory:
