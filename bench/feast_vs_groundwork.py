@@ -85,7 +85,8 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7, help="seed of the random users")
     parser.add_argument("--checkout", type=Path, default=stack.REPOSITORY,
                         help="Groundwork checkout that `groundwork sync` and `groundwork serve` "
-                        "run (default: this one)")
+                        "run (default: this one); the demo token is read in this process, so "
+                        "its catalog schema must not be newer than this checkout's")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     arguments = parser.parse_args(argv)
     if arguments.groundwork_db == arguments.feast_db:
