@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint serve bench clean system-deps test-servers
+.PHONY: demo test lint serve bench bench-feast clean system-deps test-servers
 
 $(STAMP): pyproject.toml
 	@scripts/ensure-python.sh $(PYTHON)
@@ -38,6 +38,11 @@ serve: $(STAMP)
 
 bench: $(STAMP) system-deps
 	$(BIN)/python bench/serve.py
+
+# Feast and Groundwork side by side (needs redis-server on 127.0.0.1:6379);
+# extra options in BENCH_ARGS, e.g. BENCH_ARGS="--state-dir .state --json feast.json".
+bench-feast: $(STAMP) system-deps
+	$(BIN)/python bench/feast_vs_groundwork.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .state tests/servers/node_modules
