@@ -57,12 +57,11 @@ from starlette.types import Receive, Scope, Send
 from groundwork.catalog.policy import Decision, ObjectType, Privilege, Securable
 from groundwork.dag.http.context import ServingContext
 from groundwork.dag.http.guard import Admission, Channel, bearer_token
-from groundwork.dag.http.invoke import BodySource
-from groundwork.dag.http.limits import CONNECTION_CLOSE, Edge
-from groundwork.dag.http.render import error_responses, invalid_input, render_error
+from groundwork.dag.http.invoke import BodySource, answer_json
+from groundwork.dag.http.limits import Edge
+from groundwork.dag.http.render import error_responses, invalid_input
 from groundwork.dag.schemas import MAX_TEXT, Int64, validated
 from groundwork.errors import (
-    ClientDisconnected,
     FeatureServiceNotFound,
     FeatureViewNotFound,
     InvalidInput,
@@ -91,7 +90,6 @@ PRESENT, NOT_FOUND, OUTSIDE_MAX_AGE = "PRESENT", "NOT_FOUND", "OUTSIDE_MAX_AGE"
 NO_TIMESTAMP = "1970-01-01T00:00:00Z"
 """Feast's event timestamp of an entity column and of a record not found."""
 _EPOCH_DATE = dt.date(1970, 1, 1)
-_JSON_TYPE = (b"content-type", b"application/json")
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
@@ -417,20 +415,8 @@ async def feast_asgi(context: ServingContext, edge: Edge, scope: Scope, receive:
         elif key == b"x-request-id" and trace_id is None:
             trace_id = value.decode("latin-1")
     body = edge.body(scope, receive)
-    try:
-        payload = await get_online_features(context, token=bearer_token(authorization),
-                                            body=body.read, trace_id=trace_id)
-    except ClientDisconnected:
-        return
-    except Exception as error:  # noqa: BLE001 - every failure is answered in the error shape
-        response = render_error(error)
-        if body.must_close:
-            response.raw_headers.append(CONNECTION_CLOSE)
-        await response(scope, receive, send)
-        return
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-length", b"%d" % len(payload)), _JSON_TYPE]})
-    await send({"type": "http.response.body", "body": payload})
+    await answer_json(scope, receive, send, body, get_online_features(
+        context, token=bearer_token(authorization), body=body.read, trace_id=trace_id))
 
 
 router = APIRouter()

@@ -227,9 +227,20 @@ async def invoke_asgi(context: ServingContext, edge: Edge, target: tuple[str, Se
         elif key == b"transfer-encoding":
             chunked = True
     body = RequestBody(edge, receive, declared, chunked)
+    await answer_json(scope, receive, send, body, service(
+        context, name=name, token=bearer_token(authorization), body=body.read,
+        trace_id=trace_id))
+
+
+async def answer_json(scope: Scope, receive: Receive, send: Send, body: RequestBody,
+                      produce: Awaitable[bytes]) -> None:
+    """Answer a plain-ASGI door's call: 200 with the JSON ``produce`` returns, or its error.
+
+    A failure is rendered in the error shape (:func:`render_error`), closing the
+    connection when the body was not read whole; a client that went away gets nothing.
+    """
     try:
-        payload = await service(context, name=name, token=bearer_token(authorization),
-                                body=body.read, trace_id=trace_id)
+        payload = await produce
     except ClientDisconnected:
         return
     except Exception as error:  # noqa: BLE001 - every failure is answered in the error shape

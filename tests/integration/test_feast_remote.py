@@ -20,8 +20,6 @@ from groundwork.catalog.store import Catalog
 from groundwork.settings import Settings
 from tests.support.demo_state import DemoState
 
-feast = pytest.importorskip("feast")
-
 PROFILE = ("budget_per_night", "preferred_stars", "home_city", "preferred_amenities",
            "trips_last_year", "avg_rating_given", "last_booking_at")
 HOTEL = ("hotel_name", "hotel_city", "hotel_stars", "hotel_rating", "hotel_review_count",
