@@ -139,7 +139,9 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         return
     import uvicorn
 
+    from groundwork.dag.http.wire import CoalescingProtocol
+
     application: FastAPI | str = (
         build_app(settings, ship_audit=True) if workers == 1 else APP_FACTORY)
     uvicorn.run(application, factory=workers > 1, host=host, port=port, workers=workers,
-                log_level="warning", access_log=False)
+                http=CoalescingProtocol, log_level="warning", access_log=False)
