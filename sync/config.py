@@ -85,6 +85,22 @@ class RedisStoreConfig(BaseModel):
         "call fails as unavailable.",
     )
     read_timeout_seconds: float = _read_timeout()
+    client_cache_entries: int = Field(
+        default=100_000, ge=0, le=10_000_000,
+        description=(
+            "Records a server keeps in memory after reading them (Redis client-side caching:"
+            " Redis invalidates each one when it is written, deleted or expires; Redis 6 or"
+            " later, else reads go to Redis); 0 reads every record from Redis."
+        ),
+    )
+    client_cache_staleness_seconds: float = Field(
+        default=0.1, gt=0, le=60,
+        description=(
+            "How long a cached record is served after Redis last answered this server: past"
+            " it the next read goes to Redis, so a Redis that stops answering fails reads"
+            " within this plus `read_timeout_seconds`."
+        ),
+    )
     expired_retention_seconds: int = Field(
         default=86_400, ge=0,
         description=(

@@ -47,7 +47,7 @@ import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 import orjson
 import pyarrow as pa
@@ -174,8 +174,17 @@ class RedisStore(OnlineStore):
             config = self._config
             self._reader = PipelinedConnection(
                 config.url, config.password.get_secret_value() if config.password else None,
-                config.read_timeout_seconds)
+                config.read_timeout_seconds, cache_entries=config.client_cache_entries,
+                max_staleness=config.client_cache_staleness_seconds)
         return self._reader
+
+    def _forget(self) -> None:
+        """Drop the reads cached in this process once it wrote, so its next reads see it.
+
+        Other processes' caches learn of the write from Redis itself (tracking).
+        """
+        if self._reader is not None:
+            self._reader.forget()
 
     def _own_loop(self) -> None:
         """Bind the store to the running loop, dropping connections opened in another one."""
@@ -227,6 +236,7 @@ class RedisStore(OnlineStore):
                      for chunk in _chunks(batch, _SCRIPT_ROWS)]
             with _unavailable_on_error("write", view.name):
                 written += await self._run_scripts(calls)
+        self._forget()
         return WriteResult(written=written, skipped=len(rows) - written)
 
     def _script_call(
@@ -265,6 +275,7 @@ class RedisStore(OnlineStore):
             commands = self._packed_calls(prefix, synced, rows.slice(start, size))
             with _unavailable_on_error("write", view.name):
                 written += await self._run_packed(commands)
+        self._forget()
         return WriteResult(written=written, skipped=rows.num_rows - written)
 
     def _packed_calls(
@@ -362,9 +373,10 @@ class RedisStore(OnlineStore):
             return []
         connection = self._redis_reader()
         if len(keys) <= self.capabilities.max_read_batch:
-            return cast(list[bytes | None], (await connection.execute(("MGET", *keys)))[0])
-        results = await connection.execute(
-            *(("MGET", *chunk) for chunk in _chunks(keys, self.capabilities.max_read_batch)))
+            return await connection.mget(keys)
+        results = await asyncio.gather(
+            *(connection.mget(list(chunk))
+              for chunk in _chunks(keys, self.capabilities.max_read_batch)))
         return [value for result in results for value in result]
 
     async def delete(self, view: ViewSpec, keys: Sequence[EntityKey]) -> int:
@@ -376,7 +388,9 @@ class RedisStore(OnlineStore):
             pipeline = self._redis().pipeline(transaction=False)
             for chunk in _chunks(keys, self.capabilities.max_write_batch):
                 pipeline.unlink(*(prefix + key_string(key).encode() for key in chunk))
-            return sum(await pipeline.execute())
+            deleted = sum(await pipeline.execute())
+        self._forget()
+        return deleted
 
     async def close(self) -> None:
         """Disconnect every pooled connection (those of an ended event loop are dropped)."""

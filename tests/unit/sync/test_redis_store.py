@@ -109,7 +109,7 @@ async def test_a_read_of_several_views_is_one_command(
     redis_config: RedisStoreConfig, server: redis.Redis
 ) -> None:
     views = [scores_view(), scores_view()]
-    async with opened(redis_config) as store:
+    async with opened(redis_config.model_copy(update={"client_cache_entries": 0})) as store:
         for view in views:
             await store.write(view, [score_row(key, key) for key in range(3)], NOW)
         requests = [ReadRequest(view, [0, 1, 2, 99], ("score",)) for view in views]
@@ -123,6 +123,24 @@ async def test_a_read_of_several_views_is_one_command(
     assert [[record and record.values["score"] for record in batch] for batch in batches] == [
         [0, 1, 2, None], [0, 1, 2, None]
     ]
+
+
+async def test_records_read_once_are_read_again_from_memory_until_written(
+    redis_config: RedisStoreConfig, server: redis.Redis
+) -> None:
+    view = scores_view()
+    async with opened(redis_config) as store:
+        await store.write(view, [score_row(key, key) for key in range(3)], NOW)
+        requests = [ReadRequest(view, [0, 1, 2, 99], ("score",))]
+        await store.read(requests)
+        before = command_calls(server)
+        (cached,) = await store.read(requests)
+        after = command_calls(server)
+        await store.write(view, [score_row(1, 100, NOW + dt.timedelta(seconds=1))], NOW)
+        (written,) = await store.read(requests)
+    assert after.get("cmdstat_mget") == before.get("cmdstat_mget")
+    assert [record and record.values["score"] for record in cached] == [0, 1, 2, None]
+    assert [record and record.values["score"] for record in written] == [0, 100, 2, None]
 
 
 async def test_a_large_write_is_one_round_trip_per_max_write_batch(

@@ -143,3 +143,143 @@ async def test_a_dropped_connection_is_opened_again(
 
 def _client_id(server: redis.Redis, name: str) -> str:
     return next(str(client["id"]) for client in server.client_list() if client["name"] == name)
+
+
+GIVE_UP_AFTER = 30.0
+"""Seconds to wait for Redis's invalidation to arrive before failing (far beyond need)."""
+STALENESS = 0.25  # exact in binary, so the bound itself is hit exactly
+
+
+class Clock:
+    """A clock that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def cached(url: str, entries: int = 100, clock: Clock | None = None) -> PipelinedConnection:
+    return PipelinedConnection(url, None, timeout=5, cache_entries=entries,
+                               max_staleness=STALENESS, clock=clock or Clock())
+
+
+def _client(server: redis.Redis, name: str) -> dict[str, str]:
+    return next(client for client in server.client_list() if client["name"] == name)
+
+
+async def _named(connection: PipelinedConnection) -> str:
+    name = f"cache-{uuid.uuid4().hex[:8]}"
+    await connection.execute(("CLIENT", "SETNAME", name))
+    return name
+
+
+async def _until(connection: PipelinedConnection, keys: list[bytes],
+                 expected: list[bytes | None]) -> None:
+    """Read ``keys`` until they read ``expected`` (the invalidation arrived), or fail."""
+    async with asyncio.timeout(GIVE_UP_AFTER):  # a failure guard only
+        while await connection.mget(keys) != expected:
+            await asyncio.sleep(0.001)
+
+
+async def test_cached_reads_stay_in_memory_until_redis_invalidates_them(
+    redis_config: RedisStoreConfig, server: redis.Redis
+) -> None:
+    prefix = uuid.uuid4().hex
+    present, absent = f"{prefix}:present".encode(), f"{prefix}:absent".encode()
+    server.set(present, "one")
+    connection = cached(redis_config.url)
+    try:
+        name = await _named(connection)
+        assert await connection.mget([present, absent]) == [b"one", None]
+        client = _client(server, name)
+        assert client["resp"] == "3" and "t" in client["flags"]  # RESP3, tracking on
+        await connection.execute(("PING",))
+        assert await connection.mget([absent, present]) == [None, b"one"]
+        assert _client(server, name)["cmd"] == "ping"  # answered from memory
+        server.set(present, "two")
+        server.set(absent, "now here")
+        await _until(connection, [present, absent], [b"two", b"now here"])
+        server.delete(present)
+        await _until(connection, [present], [None])
+    finally:
+        connection.close()
+
+
+async def test_the_cache_keeps_at_most_its_bound(
+    redis_config: RedisStoreConfig, server: redis.Redis
+) -> None:
+    prefix = uuid.uuid4().hex
+    keys = [f"{prefix}:{index}".encode() for index in range(5)]
+    server.mset({key: key for key in keys})
+    connection = cached(redis_config.url, entries=2)
+    try:
+        for key in keys:
+            assert await connection.mget([key]) == [key]
+        assert await connection.mget(keys) == keys
+        cache = connection._replies.cache if connection._replies else None
+        assert cache is not None and len(cache) <= 2
+    finally:
+        connection.close()
+
+
+async def test_a_new_connection_starts_with_an_empty_cache(
+    redis_config: RedisStoreConfig, server: redis.Redis
+) -> None:
+    key = f"{uuid.uuid4().hex}:k".encode()
+    server.set(key, "before")
+    connection = cached(redis_config.url)
+    try:
+        name = await _named(connection)
+        assert await connection.mget([key]) == [b"before"]
+        server.client_kill_filter(_type="normal", skipme=True, laddr=None, user=None,
+                                  _id=_client_id(server, name))
+        server.set(key, "after")  # its invalidation cannot reach the killed connection
+        with pytest.raises(RedisConnectionError):
+            for _ in range(100):  # the close reaches the client after a few replies at most
+                await connection.execute(("PING",))
+        assert await connection.mget([key]) == [b"after"]
+    finally:
+        connection.close()
+
+
+async def test_forget_drops_every_cached_value(
+    redis_config: RedisStoreConfig, server: redis.Redis
+) -> None:
+    key = f"{uuid.uuid4().hex}:k".encode()
+    server.set(key, "one")
+    connection = cached(redis_config.url)
+    try:
+        name = await _named(connection)
+        assert await connection.mget([key]) == [b"one"]
+        await connection.execute(("PING",))
+        connection.forget()
+        assert await connection.mget([key]) == [b"one"]
+        assert _client(server, name)["cmd"] == "mget"  # read from Redis again
+    finally:
+        connection.close()
+
+
+async def test_a_cached_value_is_served_only_while_redis_answered_lately(
+    redis_config: RedisStoreConfig, server: redis.Redis
+) -> None:
+    key = f"{uuid.uuid4().hex}:k".encode()
+    server.set(key, "one")
+    clock = Clock()
+    connection = cached(redis_config.url, clock=clock)
+    try:
+        name = await _named(connection)
+        assert await connection.mget([key]) == [b"one"]
+        await connection.execute(("PING",))
+        clock.now += STALENESS  # at the bound: still served from memory
+        assert await connection.mget([key]) == [b"one"]
+        assert _client(server, name)["cmd"] == "ping"
+        clock.now += STALENESS  # past it: the read confirms the connection with Redis
+        assert await connection.mget([key]) == [b"one"]
+        assert _client(server, name)["cmd"] == "mget"
+        await connection.execute(("PING",))
+        assert await connection.mget([key]) == [b"one"]  # confirmed: from memory again
+        assert _client(server, name)["cmd"] == "ping"
+    finally:
+        connection.close()
