@@ -77,6 +77,7 @@ from groundwork.sync.codec import (
     to_micros,
 )
 from groundwork.sync.config import RedisStoreConfig
+from groundwork.sync.decoded import DecodedRecords
 from groundwork.sync.resp import PipelinedConnection
 
 _VIEW_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -159,6 +160,7 @@ class RedisStore(OnlineStore):
         self.read_timeout_seconds = config.read_timeout_seconds
         self._reader: PipelinedConnection | None = None
         self._writer: Redis | None = None
+        self._decoded = DecodedRecords(_record, config.client_cache_entries)
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def _redis(self) -> Redis:
@@ -363,7 +365,7 @@ class RedisStore(OnlineStore):
         start = 0
         for request in requests:
             found = values[start : start + len(request.keys)]
-            batches.append([_record(request, value) for value in found])
+            batches.append(self._decoded.records(request, found))
             start += len(request.keys)
         return batches
 
@@ -404,13 +406,11 @@ class RedisStore(OnlineStore):
                     await writer.aclose()
 
 
-def _record(request: ReadRequest, value: bytes | None) -> StoredRecord | None:
-    """Decode one stored value, keeping only the requested features."""
-    if value is None:
-        return None
+def _record(view: ViewSpec, value: bytes, features: Sequence[str]) -> StoredRecord:
+    """Decode one stored value, keeping only ``features``."""
     event_ts, synced_at, expires_at, payload = value.split(b" ", 3)
     return StoredRecord(
-        values=decode_values(request.view, orjson.loads(payload), request.features),
+        values=decode_values(view, orjson.loads(payload), features),
         event_ts=from_micros(int(event_ts)),
         synced_at=from_micros(int(synced_at)),
         expires_at=from_micros(int(expires_at)) if expires_at else None,

@@ -351,37 +351,33 @@ def _answer(reads: Sequence[ViewRead], columns: Sequence[Column],
 def _view_columns(read: ViewRead, batch: Sequence[StoredRecord | None], now: dt.datetime
                   ) -> tuple[list[list[Any]], list[str], list[str]]:
     """One view's feature columns, and the statuses and event times its features share."""
-    rows = len(batch)
-    statuses = [NOT_FOUND] * rows
-    stamps = [NO_TIMESTAMP] * rows
-    features = read.features
-    values: list[list[Any]] = [[None] * rows for _ in features]
+    statuses = [NOT_FOUND] * len(batch)
+    stamps = [NO_TIMESTAMP] * len(batch)
+    served: list[dict[str, Any] | None] = [None] * len(batch)
     oldest = oldest_servable(now, read.view.ttl_seconds)
-    written: dict[dt.datetime, str] = {}  # records of one sync run share their event time
     for row, record in enumerate(batch):
         if record is None:
             continue
-        event_ts = record.event_ts
-        stamp = written.get(event_ts)
-        if stamp is None:
-            stamp = written[event_ts] = feast_timestamp(event_ts)
-        stamps[row] = stamp
+        stamps[row] = feast_timestamp(record.event_ts)
         if expired(record, now, oldest):
             statuses[row] = OUTSIDE_MAX_AGE
-            continue
-        statuses[row] = PRESENT
-        found = record.values
-        for column, feature in zip(values, features, strict=True):
-            column[row] = found.get(feature)
+        else:
+            statuses[row] = PRESENT
+            served[row] = record.values
     times = view_columns(read.view).times
-    for column, feature in zip(values, features, strict=True):
+    values = [[None if found is None else found.get(feature) for found in served]
+              for feature in read.features]
+    for column, feature in zip(values, read.features, strict=True):
         if feature in times:
             column[:] = [None if value is None else epoch_seconds(value) for value in column]
     return values, statuses, stamps
 
 
+@functools.lru_cache(maxsize=4096)
 def feast_timestamp(moment: dt.datetime) -> str:
     """``moment`` as Feast's server writes an event time: RFC 3339 in UTC, ``Z``.
+
+    Memoised: the records of one sync run share their event time.
 
     Fractions as Feast writes them: none for whole seconds, else milliseconds
     when they suffice, else microseconds.
