@@ -10,7 +10,10 @@
    feature tables; times ``feast apply`` and ``feast materialize``. Grants the
    demo agent READ on ``user_profile`` (which ``/get-online-features`` needs).
 2. Starts ``feast serve`` (one worker, no access log, no worker recycling),
-   ``groundwork serve`` and the bare uvicorn app of ``bare_app.py``.
+   ``groundwork serve`` and the bare uvicorn app of ``bare_app.py``; with
+   ``--baseline CHECKOUT``, also ``groundwork serve`` from that checkout (an
+   earlier commit, say) on the same data, loaded in the same rounds, so a change
+   is measured before and after in one run.
 3. Checks that Feast and Groundwork serve the same ``user_profile`` values for
    random users (Groundwork's invoke, and its ``/get-online-features`` and
    ``invoke-many`` when the server has them); a difference exits 1.
@@ -87,6 +90,10 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
                         help="Groundwork checkout that `groundwork sync` and `groundwork serve` "
                         "run (default: this one); the demo token is read in this process, so "
                         "its catalog schema must not be newer than this checkout's")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="another Groundwork checkout (e.g. a git worktree of an earlier "
+                        "commit) served beside this one on the same data and loaded in the "
+                        "same interleaved rounds: before and after in one run")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     arguments = parser.parse_args(argv)
     if arguments.groundwork_db == arguments.feast_db:
@@ -177,16 +184,19 @@ def load_stores(console: Console, settings: Settings, directory: Path,
 
 
 @contextmanager
-def servers(settings: Settings, repo: Path, directory: Path,
-            checkout: Path) -> Iterator[dict[str, stack.Running]]:
-    """Feast, Groundwork and bare, all running until the block ends."""
+def servers(settings: Settings, repo: Path, directory: Path, checkout: Path,
+            baseline: Path | None = None) -> Iterator[dict[str, stack.Running]]:
+    """Feast, Groundwork (and its baseline) and bare, all running until the block ends."""
     with ExitStack() as stop:
         started = {}
-        for name, (command, port), environment, ready in (
-                ("feast", stack.feast_server(repo), stack.child_environment(), "/health"),
-                ("groundwork", stack.groundwork_server(),
-                 groundwork_environment(settings, checkout), "/readyz"),
-                ("bare", stack.bare_server(), stack.child_environment(), "/")):
+        chosen = [("feast", stack.feast_server(repo), stack.child_environment(), "/health"),
+                  ("groundwork", stack.groundwork_server(),
+                   groundwork_environment(settings, checkout), "/readyz"),
+                  ("bare", stack.bare_server(), stack.child_environment(), "/")]
+        if baseline is not None:
+            chosen.append(("baseline", stack.groundwork_server(),
+                           groundwork_environment(settings, baseline), "/readyz"))
+        for name, (command, port), environment, ready in chosen:
             started[name] = stop.enter_context(stack.running(
                 name, command, environment, ready, port, directory / f"{name}.log"))
         yield started
@@ -232,7 +242,8 @@ def check_values(console: Console, running: dict[str, stack.Running], known: lis
     return has_online, has_many, notes
 
 
-def targets(entities: int, pool: check.Bodies, has_online: bool, has_many: bool) -> list[Target]:
+def targets(entities: int, pool: check.Bodies, has_online: bool, has_many: bool,
+            baseline: bool = False) -> list[Target]:
     """What to load at ``entities`` per request."""
     chosen = [Target("bare", "bare", "/", pool.online_features),
               Target("feast", "feast", check.ONLINE_FEATURES_PATH, pool.online_features)]
@@ -244,6 +255,10 @@ def targets(entities: int, pool: check.Bodies, has_online: bool, has_many: bool)
     if has_many and entities > 1:
         chosen.append(Target("groundwork invoke-many", "groundwork", check.INVOKE_MANY_PATH,
                              pool.invoke_many))
+    if baseline:
+        chosen += [Target(target.name.replace("groundwork", "baseline"), "baseline", target.path,
+                          target.bodies)
+                   for target in chosen if target.server == "groundwork"]
     return chosen
 
 
@@ -299,7 +314,7 @@ def render(cells: list[Cell], times: SyncTimes) -> Table:
     for cell in cells:
         feast = index.get(("feast", cell.connections, cell.entities))
         bare = index.get(("bare", cell.connections, cell.entities))
-        compared = feast is not None and cell.target.startswith("groundwork")
+        compared = feast is not None and cell.target.startswith(("groundwork", "baseline"))
         table.add_row(
             cell.target, str(cell.connections), str(cell.entities),
             f"{cell.requests_per_second:,.0f}", f"{cell.p50_ms:.2f}", f"{cell.p99_ms:.2f}",
@@ -335,12 +350,14 @@ def run(console: Console, arguments: argparse.Namespace, directory: Path) -> Non
         known = check.users(settings.feature_tables_dir)
         chooser = random.Random(arguments.seed)
         cells: list[Cell] = []
-        with servers(settings, repo, directory, arguments.checkout) as running:
+        with servers(settings, repo, directory, arguments.checkout,
+                     arguments.baseline) as running:
             has_online, has_many, notes = check_values(console, running, known, token,
                                                        arguments.seed)
             for entities in (int(part) for part in arguments.entities.split(",")):
                 pool = check.bodies(chooser, known, entities, BODY_POOL)
-                chosen = targets(entities, pool, has_online, has_many)
+                chosen = targets(entities, pool, has_online, has_many,
+                                 arguments.baseline is not None)
                 for connections in (int(part) for part in arguments.connections.split(",")):
                     cells += measure(console, running, chosen, token, connections, entities,
                                      arguments)
