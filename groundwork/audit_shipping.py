@@ -126,22 +126,32 @@ class ShipperSupervisor:
 
     def _supervise(self) -> None:
         """Wait for each child; start the next after a pause unless stopping."""
-        pause = FIRST_RESTART_SECONDS
+        pause: float | None = None
         process = self._process
         while process is not None:
             started = self._clock()
             status = process.wait()
             if self._stopping.is_set():
                 return
-            if self._clock() - started >= HEALTHY_SECONDS:
-                pause = FIRST_RESTART_SECONDS
+            pause = restart_pause(pause, self._clock() - started)
             logger.error("the audit shipper exited (status %s); starting it again in %.1f s "
                          "(events wait in the spool meanwhile)", status, pause)
             if self._stopping.wait(pause):
                 return
-            pause = min(pause * 2, MAX_RESTART_SECONDS)
             process = self._launch()
             self.restarts += process is not None
+
+
+def restart_pause(previous: float | None, ran_seconds: float) -> float:
+    """The pause before restarting a shipper that ran ``ran_seconds`` after ``previous``.
+
+    The first restart, and one after a child ran for :data:`HEALTHY_SECONDS`,
+    waits :data:`FIRST_RESTART_SECONDS`; each restart of a child that keeps
+    dying waits twice the previous pause, up to :data:`MAX_RESTART_SECONDS`.
+    """
+    if previous is None or ran_seconds >= HEALTHY_SECONDS:
+        return FIRST_RESTART_SECONDS
+    return min(previous * 2, MAX_RESTART_SECONDS)
 
 
 def stop_shipper(process: subprocess.Popen[bytes]) -> None:
