@@ -136,10 +136,25 @@ class ShipperSupervisor:
             pause = restart_pause(pause, self._clock() - started)
             logger.error("the audit shipper exited (status %s); starting it again in %.1f s "
                          "(events wait in the spool meanwhile)", status, pause)
-            if self._stopping.wait(pause):
-                return
-            process = self._launch()
+            process = self._relaunch(pause)
+
+    def _relaunch(self, pause: float) -> subprocess.Popen[bytes] | None:
+        """Start a new child after ``pause``; ``None`` when stopping first.
+
+        A child that cannot be started (no process slot left) is tried again
+        after a growing pause.
+        """
+        while not self._stopping.wait(pause):
+            try:
+                process = self._launch()
+            except OSError:
+                pause = restart_pause(pause, 0.0)
+                logger.exception("the audit shipper could not be started; trying again in "
+                                 "%.1f s", pause)
+                continue
             self.restarts += process is not None
+            return process
+        return None
 
 
 def restart_pause(previous: float | None, ran_seconds: float) -> float:

@@ -103,3 +103,28 @@ def test_the_pause_doubles_while_children_die_early_and_resets_after_a_healthy_r
     assert pauses == [FIRST_RESTART_SECONDS * factor for factor in (1, 2, 4, 8)]
     assert restart_pause(MAX_RESTART_SECONDS, 0.0) == MAX_RESTART_SECONDS
     assert restart_pause(MAX_RESTART_SECONDS, HEALTHY_SECONDS) == FIRST_RESTART_SECONDS
+
+
+def test_a_child_that_cannot_be_started_is_tried_again(
+    started: list[subprocess.Popen[bytes]], tmp_path: Path
+) -> None:
+    attempts = []
+
+    def start(settings: Settings) -> subprocess.Popen[bytes]:
+        attempts.append(len(attempts))
+        if len(attempts) == 2:
+            raise OSError("no process slot left")
+        child = subprocess.Popen(WAITING_CHILD)
+        started.append(child)
+        return child
+
+    supervisor = ShipperSupervisor(Settings(state_dir=tmp_path), start=start)
+    supervisor.start()
+    try:
+        os.kill(started[0].pid, signal.SIGKILL)
+        wait_until(lambda: len(started) == 2, "a child started after a failed start")
+    finally:
+        supervisor.stop()
+
+    assert len(attempts) == 3 and supervisor.restarts == 1
+    assert started[1].returncode == -signal.SIGTERM
