@@ -12,15 +12,18 @@ counted, as :func:`~groundwork.catalog.delivery.deliver` does. A line that is
 no event at all (a torn line of a full disk) is dropped and counted. Sealed
 files (:func:`~groundwork.catalog.spool.opened`) shipped to their end are deleted.
 
-The shipper runs as its own process (``groundwork audit ship``), started by
-the serving process; :meth:`AuditShipper.ship` is also what a test or a CLI
-calls to drain the spool at once.
+The shipper runs as its own process (``groundwork audit ship``), started and
+restarted by the serving process; one such process ships a spool directory at
+a time (:meth:`AuditShipper.run` holds the directory's lock, others stand by).
+:meth:`AuditShipper.ship` is also what a test or a CLI calls to drain the
+spool at once.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import logging
 import os
 import threading
@@ -135,15 +138,32 @@ class AuditShipper:
             keep_going: Callable[[], bool] = lambda: True) -> None:
         """Ship every ``interval`` seconds until ``stop`` is set or ``keep_going`` says no.
 
-        While the catalog is unavailable, the wait doubles up to :data:`MAX_RETRY_SECONDS`.
-        A last pass runs before returning, so what was spooled until then is shipped.
+        One such loop ships a directory at a time: it holds the directory's lock
+        (:func:`shipping_lock`) while it runs. Another process's loop over the
+        same directory waits, looking every ``interval`` seconds, and takes over
+        once the holder is gone, killed or not (the kernel releases the lock).
+        While the catalog is unavailable, the wait doubles up to
+        :data:`MAX_RETRY_SECONDS`. The loop holding the lock makes a last pass
+        before returning, so what was spooled until then is shipped.
         """
         wait = interval
-        while not stop.is_set() and keep_going():
-            failed = self.ship().error is not None
-            wait = min(wait * 2, MAX_RETRY_SECONDS) if failed else interval
-            stop.wait(wait)
-        self.ship()
+        lock = shipping_lock(self._directory)
+        if lock is None:
+            logger.warning("another process ships the audit spool in %s; this one stands by "
+                           "until it stops", self._directory)
+        try:
+            while not stop.is_set() and keep_going():
+                if lock is None and (lock := shipping_lock(self._directory)) is None:
+                    stop.wait(interval)
+                    continue
+                failed = self.ship().error is not None
+                wait = min(wait * 2, MAX_RETRY_SECONDS) if failed else interval
+                stop.wait(wait)
+            if lock is not None:
+                self.ship()
+        finally:
+            if lock is not None:
+                os.close(lock)
 
     def _ship_file(self, path: Path, report: ShipReport) -> None:
         """Ship one file in chunks; delete it when it is sealed and shipped to its end."""
@@ -197,6 +217,24 @@ class AuditShipper:
         report.dropped += delivery.dropped
         shipment.advance(start + end)
         return start + end
+
+
+def shipping_lock(directory: Path) -> int | None:
+    """Take the lock of the shipping loop over ``directory``; ``None`` when another holds it.
+
+    The lock is an ``flock`` on the directory itself, held until the returned
+    descriptor is closed or its process ends. Passes of :meth:`AuditShipper.ship`
+    need no lock (the ledger serialises them per file); the lock keeps a second
+    server, or a second worker started by hand, from running a second loop.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        return None
+    return descriptor
 
 
 def _insert_into(shipment: SpoolShipment) -> Callable[[Sequence[AuditEvent]], None]:

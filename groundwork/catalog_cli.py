@@ -105,7 +105,8 @@ def settings_catalog(*, ship_audit: bool = False) -> Iterator[Catalog]:
                 AuditShipper(catalog.spool_files, settings.audit_spool_dir).ship()
             yield catalog
     except GroundworkError as error:
-        Console(stderr=True, highlight=False).print(f"[red]error:[/] {escape(error.message)}")
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"[red]error:[/] {escape(error.message)}")
         raise typer.Exit(2) from None
 
 
@@ -390,7 +391,7 @@ def lineage_command(endpoints: Sequence[EndpointSpec]) -> Callable[..., None]:
 
 
 def _refuse(message: str) -> NoReturn:
-    Console(stderr=True, highlight=False).print(f"[red]error:[/] {escape(message)}")
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/] {escape(message)}")
     raise typer.Exit(2)
 
 

@@ -310,13 +310,16 @@ def main(args: list[str] | None = None) -> None:
     """Entry point of the ``groundwork`` script.
 
     A command that needs an extra that is not installed prints one line naming
-    it and exits with status 2, never a traceback.
+    it and exits with status 2, never a traceback; so does a domain error no
+    command turned into its own line (a catalog out of reach, for one).
     """
     arguments = sys.argv[1:] if args is None else args
     try:
         app(arguments, prog_name="groundwork")
     except MissingExtra as error:
         _fail_missing_extra(error)
+    except GroundworkError as error:
+        _fail(error.message)
     except ModuleNotFoundError as error:
         command = " ".join(["groundwork", *arguments[:1]])
         missing = from_import_error(error, command)

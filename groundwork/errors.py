@@ -138,6 +138,12 @@ class Unavailable(GroundworkError):
     code = "unavailable"
 
 
+class CatalogUnavailable(Unavailable):
+    """The catalog's database cannot be reached or written now (a server down, a wrong URL)."""
+
+    code = "catalog_unavailable"
+
+
 class StoreUnavailable(Unavailable):
     """An online store did not answer in time or refused the call.
 

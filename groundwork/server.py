@@ -3,20 +3,22 @@
 :func:`serve` runs ``settings.workers`` shared-nothing worker processes on one port
 (the HTTP server's own workers: the kernel spreads connections over them). Each
 worker builds its app from the same ``GROUNDWORK_*`` environment
-(:func:`app_factory`), so each has its own store connections, catalog engine,
-access cache and audit sink; access changes reach every worker through the
-catalog, as they reach any other server process.
+(:func:`worker_app_factory`), so each has its own store connections, catalog
+engine, access cache and audit sink; access changes reach every worker through
+the catalog, as they reach any other server process. The workers spool audit
+events; the serving parent supervises the one shipper that moves them into the
+catalog (:class:`~groundwork.audit_shipping.ShipperSupervisor`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import ExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 
 from fastapi import FastAPI
 
-from groundwork.audit_shipping import start_shipper, stop_shipper
+from groundwork.audit_shipping import ShipperSupervisor
 from groundwork.catalog.access import AccessController
 from groundwork.catalog.audit import AuditSink
 from groundwork.catalog.changes import ACCESS_CHANGE_BOUND, AccessChangeWatcher
@@ -68,9 +70,10 @@ def build_app(
         settings: Where the state, stores and catalog are.
         endpoints: Endpoint definitions to serve.
         views: Feature views by name (default: :func:`served_views`).
-        ship_audit: Run an audit shipper process while serving (what
-            ``groundwork serve`` does), so that events reach the catalog as they
-            come; without it they reach it when the app stops.
+        ship_audit: Supervise an audit shipper process while serving (what
+            ``groundwork serve`` with one worker does), so that events reach the
+            catalog as they come; without it they reach it when the app stops,
+            or through the shipper of a parent process.
     """
     opened = ExitStack()  # one engine for start-up and serving, disposed when serving ends
     catalog = opened.enter_context(open_catalog(settings.resolved_catalog_url))
@@ -89,7 +92,9 @@ def build_app(
                   for name in serving}
         audit = AuditSink(catalog.spool_files, spool_dir=settings.audit_spool_dir)
         audit.start()
-        shipper = start_shipper(settings) if ship_audit else None
+        shipper = ShipperSupervisor(settings) if ship_audit else None
+        if shipper is not None:
+            shipper.start()
         access = AccessController(catalog, max_age=ACCESS_CHANGE_BOUND)
         watcher = AccessChangeWatcher(catalog, access)  # changes made by other processes
         watcher.start()
@@ -102,7 +107,7 @@ def build_app(
             await watcher.stop()
             await audit.stop()
             if shipper is not None:
-                await asyncio.to_thread(stop_shipper, shipper)
+                await asyncio.to_thread(shipper.stop)
             for store in stores.values():
                 await store.close()
             opened.close()
@@ -113,19 +118,45 @@ def build_app(
 
 
 def app_factory() -> FastAPI:
-    """Uvicorn factory: settings from the environment (``GROUNDWORK_*``)."""
+    """Uvicorn or Granian factory: settings from the environment (``GROUNDWORK_*``).
+
+    The app supervises its own audit shipper. Started by hand with several
+    workers, each worker has one, and all but one stand by (they share the
+    spool directory's lock); ``groundwork serve`` runs one for all instead.
+    """
     return build_app(Settings(), ship_audit=True)
 
 
+def worker_app_factory() -> FastAPI:
+    """The factory of ``groundwork serve``'s workers: the serving parent ships their audit."""
+    return build_app(Settings())
+
+
 APP_FACTORY = "groundwork.server:app_factory"
-"""Import path of :func:`app_factory`, which each worker process calls."""
+"""Import path of :func:`app_factory`, for an HTTP server started by hand."""
+
+WORKER_APP_FACTORY = "groundwork.server:worker_app_factory"
+"""Import path of :func:`worker_app_factory`, which each worker process of :func:`serve` calls."""
+
+
+@contextmanager
+def supervised_shipper(settings: Settings) -> Iterator[ShipperSupervisor]:
+    """An audit shipper supervised by this process until the block ends."""
+    supervisor = ShipperSupervisor(settings)
+    supervisor.start()
+    try:
+        yield supervisor
+    finally:
+        supervisor.stop()
 
 
 def serve(settings: Settings, *, host: str, port: int) -> None:
     """Serve the app with ``settings.http_server`` in ``settings.workers`` processes.
 
-    One worker serves the app built here; several build theirs each from the
-    environment, which is where ``settings`` came from.
+    One uvicorn worker serves, in this process, the app built here, which
+    supervises its audit shipper. Otherwise each worker process builds its app
+    from the environment (where ``settings`` came from) and this process, the
+    workers' parent, supervises the one audit shipper while they serve.
     """
     workers = settings.workers
     if settings.http_server == "granian":
@@ -133,15 +164,19 @@ def serve(settings: Settings, *, host: str, port: int) -> None:
         from granian.constants import Interfaces
         from granian.log import LogLevels
 
-        Granian(APP_FACTORY, factory=True, interface=Interfaces.ASGI, address=host, port=port,
-                workers=workers, websockets=False, log_level=LogLevels.warning,
-                log_access=False).serve()
+        with supervised_shipper(settings):
+            Granian(WORKER_APP_FACTORY, factory=True, interface=Interfaces.ASGI, address=host,
+                    port=port, workers=workers, websockets=False, log_level=LogLevels.warning,
+                    log_access=False).serve()
         return
     import uvicorn
 
     from groundwork.dag.http.wire import CoalescingProtocol
 
-    application: FastAPI | str = (
-        build_app(settings, ship_audit=True) if workers == 1 else APP_FACTORY)
-    uvicorn.run(application, factory=workers > 1, host=host, port=port, workers=workers,
-                http=CoalescingProtocol, log_level="warning", access_log=False)
+    if workers == 1:
+        uvicorn.run(build_app(settings, ship_audit=True), host=host, port=port,
+                    http=CoalescingProtocol, log_level="warning", access_log=False)
+        return
+    with supervised_shipper(settings):
+        uvicorn.run(WORKER_APP_FACTORY, factory=True, host=host, port=port, workers=workers,
+                    http=CoalescingProtocol, log_level="warning", access_log=False)

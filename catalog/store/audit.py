@@ -10,27 +10,19 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, insert, or_, select
-from sqlalchemy.exc import (
-    DBAPIError,
-    DisconnectionError,
-    InterfaceError,
-    OperationalError,
-)
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from groundwork.catalog.events import AuditEvent, AuditPage, storable_fields
 from groundwork.catalog.policy import ObjectType, Privilege
-from groundwork.catalog.store.database import Database
+from groundwork.catalog.store.database import Database, unavailable_when_unreachable
 from groundwork.catalog.store.models import AuditEventRow
 from groundwork.catalog.validation import INT64_MAX, require_member, require_positive, to_utc
-from groundwork.errors import InvalidInput, Unavailable
+from groundwork.errors import InvalidInput
 
 _MAX_CURSOR = 200
 """Longest cursor accepted; those :func:`_encode_cursor` makes hold about 60 characters."""
@@ -142,22 +134,6 @@ class AuditRepository:
         return AuditPage([_audit_event(row) for row in rows[:limit]], next_cursor)
 
 
-@contextmanager
-def unavailable_when_unreachable() -> Iterator[None]:
-    """Turn the errors of an unreachable or locked database into :class:`Unavailable`.
-
-    Raises:
-        Unavailable: when the database cannot be reached or written now; any
-            other error propagates as it is.
-    """
-    try:
-        yield
-    except (DBAPIError, DisconnectionError, PoolTimeout, OSError) as error:
-        if not _is_unavailable(error):
-            raise
-        raise Unavailable("the catalog cannot take audit events now") from error
-
-
 def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert rows of :func:`storable_fields` in bulk: COPY on PostgreSQL, else one executemany.
 
@@ -210,17 +186,6 @@ def _sqlite_value(value: Any) -> Any:
 def _copy_value(value: Any) -> Any:
     """A value as COPY writes it: enum members as their plain text values."""
     return value.value if isinstance(value, Enum) else value
-
-
-def _is_unavailable(error: Exception) -> bool:
-    """Whether ``error`` says the database is out of reach rather than refusing a value.
-
-    Values are bound parameters, so they raise data and integrity errors, never
-    operational or interface ones; a lost connection is flagged by SQLAlchemy.
-    """
-    if isinstance(error, DBAPIError):
-        return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
-    return True  # DisconnectionError, pool timeout, OSError
 
 
 def _audit_conditions(

@@ -44,7 +44,7 @@ from groundwork.catalog.policy import (
 )
 from groundwork.catalog.principals import GroupRecord, PrincipalRecord
 from groundwork.catalog.store.audit import AuditRepository
-from groundwork.catalog.store.database import Database
+from groundwork.catalog.store.database import Database, catalog_reachable
 from groundwork.catalog.store.definitions import DefinitionRepository
 from groundwork.catalog.store.grants import GrantRepository
 from groundwork.catalog.store.lineage import LineageRepository
@@ -381,13 +381,18 @@ def open_catalog(url: str, *, migrate: bool = True, echo: bool = False,
         echo: Log every SQL statement (debugging only).
         now: Wall clock (UTC) for token expiry; tests pass their own to move time.
 
+    A database out of reach, when opening or within the block, raises
+    :class:`~groundwork.errors.CatalogUnavailable` rather than the driver's error.
+
     Raises:
         CatalogSchemaError: when ``migrate`` and the database was migrated by a newer Groundwork.
+        CatalogUnavailable: when the database cannot be reached.
     """
     catalog = Catalog(url, echo=echo, now=now)
     try:
-        if migrate:
-            catalog.create_schema()
-        yield catalog
+        with catalog_reachable():
+            if migrate:
+                catalog.create_schema()
+            yield catalog
     finally:
         catalog.dispose()

@@ -9,12 +9,20 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from groundwork.catalog.store.migrate import upgrade
 from groundwork.catalog.store.models import AccessVersionRow, utc_now
-from groundwork.errors import Conflict
+from groundwork.errors import CatalogUnavailable, Conflict, InvalidInput, Unavailable
 from groundwork.sqlite_wal import enter_wal
 
 SQLITE_BUSY_SECONDS = 60.0
@@ -29,6 +37,9 @@ class Database:
             ``postgresql+psycopg://user@host/groundwork``.
         echo: Log every SQL statement (debugging only).
         now: Wall clock (UTC) for token expiry and timestamps; tests pass their own.
+
+    Raises:
+        InvalidInput: when ``url`` is no SQLAlchemy URL, or names no known dialect.
     """
 
     def __init__(self, url: str, *, echo: bool = False,
@@ -37,8 +48,13 @@ class Database:
         sqlite = url.startswith("sqlite")
         # A writer waits for another process's transaction (a migration, an audit
         # batch) for up to SQLITE_BUSY_SECONDS instead of failing with "database is locked".
-        self._engine = create_engine(
-            url, echo=echo, connect_args={"timeout": SQLITE_BUSY_SECONDS} if sqlite else {})
+        try:
+            self._engine = create_engine(
+                url, echo=echo, connect_args={"timeout": SQLITE_BUSY_SECONDS} if sqlite else {})
+        except ArgumentError:  # its text may quote the URL, password included
+            raise InvalidInput("the catalog URL is not a database URL SQLAlchemy knows "
+                               "(e.g. postgresql+psycopg://user@host/groundwork)",
+                               field="catalog_url") from None
         if self._engine.dialect.name == "sqlite":
             database = self._engine.url.database
             if database and database != ":memory:" and not database.startswith("file:"):
@@ -155,4 +171,58 @@ def _configure_sqlite_connection(connection: Any, record: Any) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
+
+
+def is_unreachable(error: Exception) -> bool:
+    """Whether ``error`` says the database is out of reach rather than refusing a value.
+
+    Values are bound parameters, so they raise data and integrity errors, never
+    operational or interface ones; a lost connection is flagged by SQLAlchemy.
+    """
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+    return True  # DisconnectionError, pool timeout, OSError
+
+
+UNREACHABLE = (DBAPIError, DisconnectionError, PoolTimeout)
+"""What SQLAlchemy raises for a database out of reach (narrowed by :func:`is_unreachable`)."""
+
+
+@contextmanager
+def unavailable_when_unreachable() -> Iterator[None]:
+    """Turn the errors of an unreachable or locked database into :class:`Unavailable`.
+
+    Raises:
+        Unavailable: when the database cannot be reached or written now; any
+            other error propagates as it is.
+    """
+    try:
+        yield
+    except (*UNREACHABLE, OSError) as error:
+        if not is_unreachable(error):
+            raise
+        raise Unavailable("the catalog cannot take audit events now") from error
+
+
+@contextmanager
+def catalog_reachable() -> Iterator[None]:
+    """Turn the errors of a catalog out of reach into :class:`CatalogUnavailable`.
+
+    The message names the setting to check, never the driver's text nor the
+    host (a server may log the cause; a client sees only this). Only
+    SQLAlchemy's errors count: an ``OSError`` of other work in the block
+    (writing a file) is no sign of the catalog.
+
+    Raises:
+        CatalogUnavailable: when the database cannot be reached or written now;
+            any other error propagates as it is.
+    """
+    try:
+        yield
+    except UNREACHABLE as error:
+        if not is_unreachable(error):
+            raise
+        raise CatalogUnavailable(
+            f"the catalog cannot be reached now ({type(error).__name__}); check "
+            "GROUNDWORK_CATALOG_URL and that its database is running") from error
 

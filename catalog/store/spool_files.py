@@ -16,8 +16,8 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from groundwork.catalog.store.audit import insert_events, unavailable_when_unreachable
-from groundwork.catalog.store.database import Database
+from groundwork.catalog.store.audit import insert_events
+from groundwork.catalog.store.database import Database, unavailable_when_unreachable
 from groundwork.catalog.store.models import AuditSpoolFileRow
 
 

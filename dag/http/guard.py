@@ -84,6 +84,7 @@ class Guard:
         audit_as: Securable | None = None,
         trace_id: str | None = None,
         metric: str | None = None,
+        missing: GroundworkError | None = None,
     ) -> Admission:
         """The admission of one call, to enter with ``with``.
 
@@ -99,6 +100,10 @@ class Guard:
                 ``None`` or not a valid trace id (:data:`~groundwork.dag.http.limits.TRACE_ID`).
             metric: Label the call's latency and status are observed under;
                 ``None`` records no metric.
+            missing: The error to raise once the caller is authorized, when the
+                object the call names does not exist (``EndpointNotFound``).
+                Authorization comes first, so a caller without a grant on the
+                name learns nothing of which names exist.
 
         Raises:
             TypeError: when neither ``securable`` nor ``audit_as`` is given.
@@ -107,7 +112,7 @@ class Guard:
         if audited is None:
             raise TypeError("an admission needs a securable or an object to audit it as")
         return Admission(self, channel, token, privilege, securable, audited,
-                         valid_trace_id(trace_id) or new_trace_id(), metric)
+                         valid_trace_id(trace_id) or new_trace_id(), metric, missing)
 
 
 class Admission:
@@ -134,7 +139,7 @@ class Admission:
 
     def __init__(self, guard: Guard, channel: Channel, token: str | None, privilege: Privilege,
                  securable: Securable | None, audited: Securable, trace_id: str,
-                 metric: str | None) -> None:
+                 metric: str | None, missing: GroundworkError | None = None) -> None:
         self._guard = guard
         self.channel = channel
         self._token = token
@@ -143,10 +148,11 @@ class Admission:
         self._audited = audited
         self.trace_id = trace_id
         self._metric = metric
+        self._missing = missing
         self._started = guard.clock()
 
     def __enter__(self) -> Admission:
-        """Authenticate, then authorize on the securable (a refusal is audited too).
+        """Authenticate, authorize on the securable, refuse a missing object (refusals are audited).
 
         Until the call ends, :data:`~groundwork.errors.TRACE_ID` holds its trace id,
         so what the executor and the stores log carries it.
@@ -164,6 +170,8 @@ class Admission:
             if not decision.allowed:
                 raise AccessDenied(decision.reason, privilege=self._privilege.value,
                                    **{securable.object_type.value: securable.name})
+            if self._missing is not None:
+                raise self._missing
         except BaseException as error:
             self.__exit__(type(error), error, None)
             raise

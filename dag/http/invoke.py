@@ -77,14 +77,8 @@ async def invoke(
     Raises:
         GroundworkError: a subclass with the HTTP status of the failure.
     """
-    endpoint = context.endpoints.get(name)
-    with context.guard.admit(
-        channel=channel, token=token, privilege=Privilege.EXECUTE,
-        securable=context.securable(name), trace_id=trace_id,
-        metric="unknown" if endpoint is None else name,
-    ) as admission:
-        if endpoint is None:
-            raise EndpointNotFound(f"no endpoint named {name!r}", endpoint=name)
+    with _admission(context, name, "", token, trace_id, channel) as admission:
+        endpoint = context.endpoints[name]  # there: the admission refuses an unknown name
         payload = await body()
         try:
             inputs = validated(endpoint.schemas.request, payload or b"{}")
@@ -125,14 +119,8 @@ async def invoke_many(
     Raises:
         GroundworkError: a subclass with the HTTP status of the failure.
     """
-    endpoint = context.endpoints.get(name)
-    with context.guard.admit(
-        channel=channel, token=token, privilege=Privilege.EXECUTE,
-        securable=context.securable(name), trace_id=trace_id,
-        metric="unknown" if endpoint is None else name + MANY_METRIC_SUFFIX,
-    ) as admission:
-        if endpoint is None:
-            raise EndpointNotFound(f"no endpoint named {name!r}", endpoint=name)
+    with _admission(context, name, MANY_METRIC_SUFFIX, token, trace_id, channel) as admission:
+        endpoint = context.endpoints[name]  # there: the admission refuses an unknown name
         items = validated_items(endpoint, await body())
         for index, item in enumerate(items):
             _check_item_entities(admission, index, item)
@@ -142,6 +130,24 @@ async def invoke_many(
         admission.reason = f"{admission.reason}; {len(items)} items, {failed} failed"
         return orjson.dumps({"endpoint": name, "results": results, "trace_id": admission.trace_id},
                             default=json_default, option=_JSON_OPTIONS)
+
+
+def _admission(context: ServingContext, name: str, metric_suffix: str, token: str | None,
+               trace_id: str | None, channel: Channel) -> Admission:
+    """The guard's admission of a call of endpoint ``name``, to enter with ``with``.
+
+    Entering authenticates and authorizes ``EXECUTE`` on the name, then raises
+    ``EndpointNotFound`` when no endpoint has it (audited and observed under
+    ``unknown``); a known endpoint's call is observed under its name followed
+    by ``metric_suffix``.
+    """
+    known = name in context.endpoints
+    return context.guard.admit(
+        channel=channel, token=token, privilege=Privilege.EXECUTE,
+        securable=context.securable(name), trace_id=trace_id,
+        metric=name + metric_suffix if known else "unknown",
+        missing=None if known else EndpointNotFound(f"no endpoint named {name!r}", endpoint=name),
+    )
 
 
 def validated_items(endpoint: CompiledEndpoint, payload: bytes) -> list[dict[str, Any]]:
