@@ -208,14 +208,15 @@ def test_the_arrow_engine_imports_neither_spark_nor_feast(tmp_path: Path) -> Non
 import sys
 from pathlib import Path
 from groundwork.catalog.store import open_catalog
-from groundwork.features.spec import ValueType, ViewSpec
+from groundwork.features.spec import FeatureSpec, ValueType, ViewSpec
 from groundwork.settings import Settings
 from groundwork import pipeline
-from tests.integration.test_sync_engines import users_view
 
 settings = Settings(state_dir=Path({str(tmp_path)!r}), feature_tables_uri={str(tmp_path)!r})
+view = ViewSpec("users", "user_id", ValueType.INT, (FeatureSpec("score", ValueType.FLOAT),),
+                ttl_seconds=None, source_path="unused")
 with open_catalog(settings.resolved_catalog_url) as catalog:
-    catalog.definitions.register_feature_view(users_view(Path({str(tmp_path / "users")!r})))
+    catalog.definitions.register_feature_view(view)
 (report,) = pipeline.sync_views(settings, engine="auto")
 assert report.rows_written == 1, report
 print(sorted(name for name in sys.modules if name.split(".")[0] in ("pyspark", "feast")))
