@@ -14,14 +14,15 @@ database, emptied before every command):
    once (not timed in the ratio).
 3. Times, as child processes from start to exit: ``groundwork sync --full --engine E``
    for each engine, and ``feast materialize 1970-01-01T00:00:00 <a week ahead>``;
-   rounds interleaved, order reversed each round, medians reported. CPU is the children's
-   (user + system, via ``getrusage``: the JVM of the Spark engine is Groundwork's
-   child) and Redis's (``INFO cpu``) during each command.
+   rounds interleaved, order reversed each round, medians reported. CPU and peak memory
+   are the command's with its descendants' (``wait4``: the Spark engine's JVM is
+   Groundwork's child), Redis's CPU comes from ``INFO cpu`` around each command.
 4. Checks that each command left one Redis key per entity.
 
 Feast's materialization is skipped above ``--feast-max-rows`` (it is slow: see the
 README), so the ratio is taken against the Feast rows/s of the largest size measured,
-which the table says.
+which the table says; ``--feast-from`` takes Feast's figures from an earlier run's
+``--json`` file for the sizes this run does not materialize.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
-import resource  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
@@ -90,6 +90,7 @@ class Measure:
     rows_per_second: float
     client_cpu_us_per_row: float
     redis_cpu_us_per_row: float
+    peak_mib: float
 
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
@@ -105,6 +106,9 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--directory", type=Path, default=None,
                         help="working directory (kept); default: a temporary one")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--feast-from", type=Path, default=None,
+                        help="a --json file of an earlier run whose `feast materialize` "
+                        "figures count for the sizes this run does not materialize")
     return parser.parse_args(argv)
 
 
@@ -175,20 +179,27 @@ def redis_cpu(client: redis.Redis) -> float:
 
 
 def timed(command: list[str], environment: dict[str, str],
-          client: redis.Redis) -> tuple[float, float, float]:
-    """Wall seconds, children's CPU seconds and Redis CPU seconds of one command."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+          client: redis.Redis) -> tuple[float, float, float, float]:
+    """Wall seconds, CPU seconds, Redis CPU seconds and peak memory (MiB) of one command.
+
+    CPU and memory are the command's and its descendants' (``wait4``: the Spark engine's
+    JVM is Groundwork's child).
+    """
     redis_before = redis_cpu(client)
-    started = time.perf_counter()
-    done = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
-        raise stack.SetupError(f"{' '.join(command[-4:])} failed ({done.returncode}): "
-                               f"{lines[-1]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return seconds, cpu, redis_cpu(client) - redis_before
+    with tempfile.TemporaryFile() as output:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, env=environment, stdout=output,
+                                   stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            output.seek(0)
+            lines = output.read().decode(errors="replace").strip().splitlines() or ["no output"]
+            raise stack.SetupError(f"{' '.join(command[-4:])} failed ({process.returncode}): "
+                                   f"{lines[-1]}")
+    return (seconds, usage.ru_utime + usage.ru_stime, redis_cpu(client) - redis_before,
+            usage.ru_maxrss / 1024)
 
 
 def measure_size(console: Console, rows: int, arguments: argparse.Namespace,
@@ -213,7 +224,7 @@ def measure_size(console: Console, rows: int, arguments: argparse.Namespace,
         commands["feast materialize"] = (
             stack.feast_command("--chdir", str(repo), "materialize", "1970-01-01T00:00:00", end),
             feast_environment, arguments.feast_db)
-    samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in commands}
+    samples: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in commands}
     order = list(commands)
     for round_index in range(arguments.rounds):
         for name in order if round_index % 2 == 0 else order[::-1]:
@@ -233,10 +244,22 @@ def measure_size(console: Console, rows: int, arguments: argparse.Namespace,
         measures.append(Measure(
             rows=rows, command=name, seconds=seconds, rows_per_second=rows / seconds,
             client_cpu_us_per_row=statistics.median(value[1] for value in values) / rows * 1e6,
-            redis_cpu_us_per_row=statistics.median(value[2] for value in values) / rows * 1e6))
+            redis_cpu_us_per_row=statistics.median(value[2] for value in values) / rows * 1e6,
+            peak_mib=max(value[3] for value in values)))
     for database in (arguments.groundwork_db, arguments.feast_db):
         stack.release_redis_db(database)
     return measures
+
+
+def earlier_feast(path: Path | None, measures: list[Measure]) -> list[Measure]:
+    """Feast's figures from an earlier run's file, for sizes this run did not materialize."""
+    if path is None:
+        return []
+    done = {measure.rows for measure in measures if measure.command == "feast materialize"}
+    return [Measure(**{**record, "command": "feast materialize",
+                       "peak_mib": record.get("peak_mib", float("nan"))})
+            for record in json.loads(path.read_text())
+            if record["command"] == "feast materialize" and record["rows"] not in done]
 
 
 def report(console: Console, measures: list[Measure]) -> None:
@@ -245,16 +268,16 @@ def report(console: Console, measures: list[Measure]) -> None:
              if measure.command == "feast materialize"}
     table = Table(title="sync into Redis, end to end (process start to exit)")
     for column in ("rows", "command", "seconds", "rows/s", "client CPU µs/row",
-                   "Redis CPU µs/row", "Feast rows/s", "× Feast"):
+                   "Redis CPU µs/row", "peak MiB", "Feast rows/s", "× Feast"):
         table.add_column(column, justify="left" if column == "command" else "right")
-    for measure in measures:
+    for measure in sorted(measures, key=lambda measure: measure.rows):
         measured = [size for size in feast if size <= measure.rows]
         reference = feast[max(measured)] if measured else None
         label = ("-" if reference is None else f"{reference:,.0f}"
                  + ("" if max(measured) == measure.rows else f" (at {max(measured):,})"))
         table.add_row(f"{measure.rows:,}", measure.command, f"{measure.seconds:.2f}",
                       f"{measure.rows_per_second:,.0f}", f"{measure.client_cpu_us_per_row:.2f}",
-                      f"{measure.redis_cpu_us_per_row:.2f}", label,
+                      f"{measure.redis_cpu_us_per_row:.2f}", f"{measure.peak_mib:,.0f}", label,
                       "-" if reference is None else f"{measure.rows_per_second / reference:.1f}")
     console.print(table)
 
@@ -278,7 +301,7 @@ def main(argv: list[str]) -> int:
         console.print(f"[red]{error}")
         return 2
     finally:
-        report(console, measures)
+        report(console, measures + earlier_feast(arguments.feast_from, measures))
     if arguments.json is not None:
         arguments.json.write_text(json.dumps([asdict(measure) for measure in measures],
                                              indent=2))
