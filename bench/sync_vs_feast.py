@@ -106,6 +106,9 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--directory", type=Path, default=None,
                         help="working directory (kept); default: a temporary one")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--demo-state", type=Path, default=None,
+                        help="also time both on the travel demo's feature tables in this "
+                        "state directory (five views; `groundwork generate` + `compute`)")
     parser.add_argument("--feast-from", type=Path, default=None,
                         help="a --json file of an earlier run whose `feast materialize` "
                         "figures count for the sizes this run does not materialize")
@@ -202,42 +205,89 @@ def timed(command: list[str], environment: dict[str, str],
             usage.ru_maxrss / 1024)
 
 
+Commands = dict[str, tuple[list[str], dict[str, str], int, int | None]]
+"""By name: the command, its environment, its Redis database and the keys it must leave."""
+
+
+def feast_materialize(console: Console, repo: Path, database: int) -> list[str]:
+    """``feast apply`` of ``repo`` once, and the ``feast materialize`` command to time."""
+    stack.claim_redis_db(database)
+    with console.status("feast apply"):
+        stack.timed("feast apply", stack.feast_command("--chdir", str(repo), "apply"),
+                    stack.child_environment())
+    end = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() + 7 * 86_400))
+    return stack.feast_command("--chdir", str(repo), "materialize", "1970-01-01T00:00:00", end)
+
+
 def measure_size(console: Console, rows: int, arguments: argparse.Namespace,
                  directory: Path) -> list[Measure]:
     """Every command at one row count; medians over interleaved rounds."""
     tables = directory / "tables"
     table = write_table(tables / VIEW, rows)
     environment = groundwork_state(directory, tables, arguments.groundwork_db)
-    commands: dict[str, tuple[list[str], dict[str, str], int]] = {
+    commands: Commands = {
         f"groundwork sync ({engine})": (
             stack.groundwork_command("sync", "--full", "--engine", engine), environment,
-            arguments.groundwork_db)
+            arguments.groundwork_db, rows)
         for engine in arguments.engines.split(",")}
     if 0 < rows <= arguments.feast_max_rows:
         repo = feast_repo(directory, table, arguments.feast_db)
-        feast_environment = stack.child_environment()
-        stack.claim_redis_db(arguments.feast_db)
-        with console.status(f"feast apply ({rows:,} rows)"):
-            stack.timed("feast apply", stack.feast_command("--chdir", str(repo), "apply"),
-                        feast_environment)
-        end = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() + 7 * 86_400))
-        commands["feast materialize"] = (
-            stack.feast_command("--chdir", str(repo), "materialize", "1970-01-01T00:00:00", end),
-            feast_environment, arguments.feast_db)
+        commands["feast materialize"] = (feast_materialize(console, repo, arguments.feast_db),
+                                         stack.child_environment(), arguments.feast_db, rows)
+    return measure(console, rows, commands, arguments)
+
+
+def measure_demo(console: Console, state_dir: Path, arguments: argparse.Namespace,
+                 directory: Path) -> list[Measure]:
+    """Every command on the travel demo's feature tables (five views) in ``state_dir``.
+
+    Views not registered in its catalog yet are registered first (Feast is imported then,
+    not while timing). Key counts are printed, not checked: Feast keeps one key per entity
+    across views, and Redis drops at once a record whose ``expires_at`` (plus the store's
+    retention) has passed.
+    """
+    from groundwork import pipeline
+    from groundwork.catalog.store import open_catalog
+
+    store = RedisStoreConfig(url=f"redis://{stack.REDIS_HOST}:{stack.REDIS_PORT}/"
+                             f"{arguments.groundwork_db}", key_prefix=KEY_PREFIX)
+    settings = Settings(state_dir=state_dir, store=store)
+    with open_catalog(settings.resolved_catalog_url) as catalog:
+        registered = catalog.list_feature_views()
+    if not registered:
+        pipeline.register(settings, demo_principal=False)
+    rows = stack.online_rows(settings.feature_tables_dir)
+    environment = stack.child_environment(GROUNDWORK_STATE_DIR=str(state_dir.resolve()),
+                                          GROUNDWORK_STORE=store.model_dump_json())
+    commands: Commands = {
+        f"demo: groundwork sync ({engine})": (
+            stack.groundwork_command("sync", "--full", "--engine", engine), environment,
+            arguments.groundwork_db, None)
+        for engine in arguments.engines.split(",")}
+    repo = stack.feast_repo(directory, state_dir, arguments.feast_db)
+    commands["demo: feast materialize"] = (feast_materialize(console, repo, arguments.feast_db),
+                                           stack.child_environment(), arguments.feast_db, None)
+    return measure(console, rows, commands, arguments)
+
+
+def measure(console: Console, rows: int, commands: Commands,
+            arguments: argparse.Namespace) -> list[Measure]:
+    """Time ``commands`` in interleaved rounds, order reversed each round; their medians."""
     samples: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in commands}
     order = list(commands)
     for round_index in range(arguments.rounds):
         for name in order if round_index % 2 == 0 else order[::-1]:
-            command, command_environment, database = commands[name]
+            command, command_environment, database, expected = commands[name]
             stack.claim_redis_db(database)
             client = redis.Redis(host=stack.REDIS_HOST, port=stack.REDIS_PORT, db=database)
             with console.status(f"{name}: {rows:,} rows, round {round_index + 1}"):
                 samples[name].append(timed(command, command_environment, client))
             keys = client.dbsize() - 1  # the claim marker
             client.close()
-            if keys != rows:
-                raise stack.SetupError(f"{name} left {keys:,} keys for {rows:,} entities")
-            console.print(f"{name}: {rows:,} rows in {samples[name][-1][0]:.1f} s")
+            if expected is not None and keys != expected:
+                raise stack.SetupError(f"{name} left {keys:,} keys for {expected:,} entities")
+            console.print(f"{name}: {rows:,} rows in {samples[name][-1][0]:.1f} s, "
+                          f"{keys:,} keys")
     measures = []
     for name, values in samples.items():
         seconds = statistics.median(value[0] for value in values)
@@ -266,13 +316,18 @@ def report(console: Console, measures: list[Measure]) -> None:
     """The table: rows, command, seconds, rows/s, Feast rows/s and the ratio."""
     feast = {measure.rows: measure.rows_per_second for measure in measures
              if measure.command == "feast materialize"}
+    demo = {measure.rows: measure.rows_per_second for measure in measures
+            if measure.command == "demo: feast materialize"}
     table = Table(title="sync into Redis, end to end (process start to exit)")
     for column in ("rows", "command", "seconds", "rows/s", "client CPU µs/row",
                    "Redis CPU µs/row", "peak MiB", "Feast rows/s", "× Feast"):
         table.add_column(column, justify="left" if column == "command" else "right")
     for measure in sorted(measures, key=lambda measure: measure.rows):
-        measured = [size for size in feast if size <= measure.rows]
-        reference = feast[max(measured)] if measured else None
+        if measure.command.startswith("demo: "):
+            measured, reference = [measure.rows], demo.get(measure.rows)
+        else:
+            measured = [size for size in feast if size <= measure.rows]
+            reference = feast[max(measured)] if measured else None
         label = ("-" if reference is None else f"{reference:,.0f}"
                  + ("" if max(measured) == measure.rows else f" (at {max(measured):,})"))
         table.add_row(f"{measure.rows:,}", measure.command, f"{measure.seconds:.2f}",
@@ -285,11 +340,15 @@ def report(console: Console, measures: list[Measure]) -> None:
 def main(argv: list[str]) -> int:
     """Run the benchmark; 2 on a setup error."""
     arguments = parse_arguments(argv)
-    console = Console()
+    console = Console(width=160)
     console.print(f"{os.cpu_count()} cores; rows {arguments.rows}; engines {arguments.engines}")
     measures: list[Measure] = []
     try:
-        for rows in (int(value) for value in arguments.rows.split(",")):
+        if arguments.demo_state is not None:
+            with tempfile.TemporaryDirectory(prefix="sync-vs-feast-demo-") as temporary:
+                measures += measure_demo(console, arguments.demo_state, arguments,
+                                         Path(temporary))
+        for rows in (int(value) for value in arguments.rows.split(",") if value):
             if arguments.directory is not None:
                 directory = arguments.directory / f"rows-{rows}"
                 directory.mkdir(parents=True, exist_ok=True)

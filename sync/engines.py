@@ -23,13 +23,15 @@ class SyncEngine(StrEnum):
     ARROW = "arrow"
 
 
-ARROW_MAX_ROWS = 50_000_000
+ARROW_MAX_ROWS = 20_000_000
 """Most feature-table rows (all views together) ``auto`` syncs with Arrow.
 
-Measured with ``bench/sync_vs_feast.py``: Arrow beat Spark ``local[*]`` end to end at
-every size measured (30 thousand to 10 million rows), so the bound is memory, not speed:
-Arrow holds a view's latest rows in memory (about 100 bytes a row in the benchmark's
-table, a few GB at this bound). Past it, a cluster is the better place.
+Measured with ``bench/sync_vs_feast.py`` (README, "Sync against ``feast materialize``"):
+Arrow beat Spark ``local[*]`` end to end at every size measured, 30 thousand to 10
+million rows (11×, 4.4×, 1.7×), so the bound is memory, not speed: Arrow holds the
+newest rows of a view in memory, and peaked at 2.2 GB for the benchmark's 10 million
+(about 200 bytes a row over the process's 250 MB), about 4 GB at this bound. Past it,
+a cluster is the better place.
 """
 
 

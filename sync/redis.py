@@ -18,8 +18,9 @@ writes only when no record exists or the stored ``event_ts`` is older, and retur
 many it wrote, so ``WriteResult`` is exact. (``write_encoded`` may run ``_INSERT_FIRST``
 instead, the same rule trying ``SET NX`` first, cheaper when most keys are new.) Chunks
 keep each script short (Redis runs a script atomically, blocking other clients); all
-chunks of a ``max_write_batch`` go out in one pipeline, i.e. one round trip. (redis-py's ``register_script`` is not used: in a
-pipeline it sends ``SCRIPT EXISTS`` first, an extra round trip per write.)
+chunks of a ``max_write_batch`` go out in one pipeline, i.e. one round trip. (redis-py's
+``register_script`` is not used: in a pipeline it sends ``SCRIPT EXISTS`` first, an extra
+round trip per write.)
 
 Expiry is native: ``SET … PXAT`` in the same script makes Redis drop a record at
 ``expires_at`` plus ``expired_retention_seconds``. Reads still classify records through
