@@ -17,6 +17,7 @@ from groundwork.catalog_cli import add_catalog_commands
 from groundwork.errors import GroundworkError, MissingExtra, NotAuthenticated
 from groundwork.extras import STORE_EXTRAS, from_import_error, require
 from groundwork.settings import PRIMARY, Settings
+from groundwork.sync.engines import SyncEngine
 
 app = typer.Typer(help="Serve features and functions to GenAI apps.", no_args_is_help=True)
 console = Console()
@@ -111,22 +112,29 @@ def sync_command(
     full: Annotated[bool, typer.Option(help="Re-sync everything, ignoring watermarks.")] = False,
     partitions: Annotated[int | None, typer.Option(min=1, help="Parallel writers.")] = None,
     batch_size: Annotated[int | None, typer.Option(min=1, help="Rows per write call.")] = None,
+    engine: Annotated[SyncEngine | None, typer.Option(
+        help="`arrow`: in this process, no JVM; `spark`: one Spark job on the configured "
+             "master; `auto`: Arrow for local tables up to a size, Spark past it "
+             "(default GROUNDWORK_SYNC_ENGINE, else auto).")] = None,
 ) -> None:
-    """Sync the latest value per entity into an online store with Spark.
+    """Sync the latest value per entity into an online store (Arrow or Spark).
 
     Incremental by default (a watermark per view and store, kept in the
-    catalog). Exits 1 when any row failed.
+    catalog). Exits 1 when any row failed or a view's table could not be read.
     """
     settings = _settings()
+    chosen = engine.value if engine is not None else settings.sync_engine
     stores = [store] if store in settings.store_configs() else []
-    require("spark", "feast", *_store_extras(settings, stores), *_catalog_extras(settings),
+    engine_extras = {"spark": ["spark"], "arrow": ["arrow"]}.get(chosen, ["arrow"])
+    require(*engine_extras, *_store_extras(settings, stores), *_catalog_extras(settings),
             needed_by="groundwork sync")
     from groundwork import pipeline
     from groundwork.progress import sync_progress
 
     with sync_progress(console) as update:
         reports = pipeline.sync_views(settings, views, store=store, full=full, progress=update,
-                                      partitions=partitions, batch_size=batch_size)
+                                      partitions=partitions, batch_size=batch_size,
+                                      engine=chosen)
     table = Table(title=f"sync into {settings.store_key(store)}")
     for column in ("view", "read", "written", "skipped (older)", "failed", "watermark"):
         table.add_column(column, justify="left" if column in ("view", "watermark") else "right")

@@ -15,6 +15,7 @@ from groundwork.errors import MissingExtra
 
 EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "spark": ("pyspark", "pyarrow", "pandas", "numpy"),
+    "arrow": ("pyarrow",),
     "feast": ("feast",),
     "redis": ("redis", "hiredis"),
     "aws": ("aiobotocore", "botocore"),

@@ -97,21 +97,26 @@ def sync_views(
     partitions: int | None = None,
     batch_size: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    engine: str | None = None,
 ) -> list[SyncReport]:
-    """Sync views into a store with one Spark job, incrementally from each one's last watermark.
+    """Sync views into a store, incrementally from each one's last watermark.
 
     Args:
         settings: Process settings.
         views: View names; all when ``None``.
         store: Name of the target store (``primary`` or a key of ``settings.stores``).
         full: Ignore watermarks and re-sync everything.
-        spark: A running session to reuse; a new one otherwise.
-        partitions: Parallel writers (Spark partitions); Spark's parallelism by default.
+        spark: A running session to reuse (and the Spark engine); a new one when needed.
+        partitions: Parallel writers (Spark partitions, or the Arrow engine's concurrent
+            writers); each engine's default when ``None``.
         batch_size: Rows per write call; the store's maximum by default.
         progress: Called with (views, partitions done, partitions in all): the view's
             name, or how many views the one job syncs.
+        engine: ``auto``, ``spark`` or ``arrow`` (``groundwork.sync.engines``); the
+            setting ``sync_engine`` when ``None``, but Spark when a session is given.
     """
-    from groundwork.sync.run import sync_with_spark
+    from groundwork.sync.engines import SyncEngine, chosen_engine
+    from groundwork.sync.run import sync_with_arrow, sync_with_spark
 
     configs = settings.store_configs()
     if store not in configs:
@@ -125,10 +130,15 @@ def sync_views(
             raise FeatureViewNotFound(f"unknown view(s) {', '.join(unknown)}", views=unknown)
         selected = [specs[name] for name in dict.fromkeys(views or specs)]
         label = selected[0].name if len(selected) == 1 else f"{len(selected)} views"
+        requested = engine or (SyncEngine.SPARK if spark is not None else settings.sync_engine)
+        if chosen_engine(requested, selected) is SyncEngine.ARROW:
+            return sync_with_arrow(selected, config, catalog.sync_history, store=key,
+                                   default_path=settings.online_db_path, full=full,
+                                   writers=partitions, batch_size=batch_size)
         with nullcontext(spark) if spark is not None else spark_for(settings) as session:
             return sync_with_spark(
-            session, selected, config, catalog.sync_history, store=key,
-            default_path=settings.online_db_path, full=full, partitions=partitions,
+                session, selected, config, catalog.sync_history, store=key,
+                default_path=settings.online_db_path, full=full, partitions=partitions,
                 batch_size=batch_size,
                 progress=None if progress is None else partial(progress, label),
             )

@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     spark_master: str = Field(
         default="local[*]", description="Spark master URL the feature jobs run on."
     )
+    sync_engine: Literal["auto", "spark", "arrow"] = Field(
+        default="auto",
+        description="What `groundwork sync` runs: `arrow` (in the process, no JVM), `spark` "
+        "(one Spark job on `spark_master`) or `auto` (Arrow for local tables of at most "
+        "`groundwork.sync.engines.ARROW_MAX_ROWS` rows in all, Spark otherwise).",
+    )
     raw_data_uri: str | None = Field(
         default=None,
         description="Where the Spark jobs read the raw datasets (`<name>.parquet`), as a path or "

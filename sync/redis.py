@@ -15,10 +15,12 @@ overhead in the client), and the compare-and-set needs only the leading ``event_
 Writes run one Lua script (``_UPSERT``, called by its SHA with ``EVALSHA`` and loaded
 only when Redis answers ``NOSCRIPT``) per chunk of ``_SCRIPT_ROWS`` rows: for each key it
 writes only when no record exists or the stored ``event_ts`` is older, and returns how
-many it wrote, so ``WriteResult`` is exact. Chunks keep each script short (Redis runs a
-script atomically, blocking other clients); all chunks of a ``max_write_batch`` go out in
-one pipeline, i.e. one round trip. (redis-py's ``register_script`` is not used: in a
-pipeline it sends ``SCRIPT EXISTS`` first, an extra round trip per write.)
+many it wrote, so ``WriteResult`` is exact. (``write_encoded`` may run ``_INSERT_FIRST``
+instead, the same rule trying ``SET NX`` first, cheaper when most keys are new.) Chunks
+keep each script short (Redis runs a script atomically, blocking other clients); all
+chunks of a ``max_write_batch`` go out in one pipeline, i.e. one round trip. (redis-py's
+``register_script`` is not used: in a pipeline it sends ``SCRIPT EXISTS`` first, an extra
+round trip per write.)
 
 Expiry is native: ``SET … PXAT`` in the same script makes Redis drop a record at
 ``expires_at`` plus ``expired_retention_seconds``. Reads still classify records through
@@ -86,23 +88,47 @@ _SCRIPT_ROWS = 200  # rows per script call: each atomic script stays around a mi
 # KEYS[i] is a record key, ARGV[i] its expiry deadline (epoch milliseconds, '' for none)
 # and ARGV[#KEYS + i] the full record value, which starts with its event_ts. (Keys,
 # deadlines and values each in one run, so a writer can send each as one contiguous buffer.)
-_UPSERT = b"""
+_COMPARE_AND_SET = """
+    local stored = string.match(redis.call('GETRANGE', key, 0, 21), '^%-?%d+')
+    if not stored or tonumber(stored) < tonumber(string.match(value, '^%-?%d+')) then
+      if deadline == '' then
+        redis.call('SET', key, value)
+      else
+        redis.call('SET', key, value, 'PXAT', deadline)
+      end
+      written = written + 1
+    end"""
+_UPSERT = f"""
 local count, written = #KEYS, 0
 for index, key in ipairs(KEYS) do
   local deadline, value = ARGV[index], ARGV[count + index]
-  local stored = string.match(redis.call('GETRANGE', key, 0, 21), '^%-?%d+')
-  if not stored or tonumber(stored) < tonumber(string.match(value, '^%-?%d+')) then
-    if deadline == '' then
-      redis.call('SET', key, value)
-    else
-      redis.call('SET', key, value, 'PXAT', deadline)
-    end
-    written = written + 1
+  do{_COMPARE_AND_SET}
   end
 end
 return written
-"""
-_UPSERT_SHA = hashlib.sha1(_UPSERT, usedforsecurity=False).hexdigest()
+""".encode()
+# The same, trying SET NX first: one command instead of two for a key not yet stored, one
+# more for a key that is. Writers pick it while most rows they write are new.
+_INSERT_FIRST = f"""
+local count, written = #KEYS, 0
+for index, key in ipairs(KEYS) do
+  local deadline, value = ARGV[index], ARGV[count + index]
+  local inserted
+  if deadline == '' then
+    inserted = redis.call('SET', key, value, 'NX')
+  else
+    inserted = redis.call('SET', key, value, 'NX', 'PXAT', deadline)
+  end
+  if inserted then
+    written = written + 1
+  else{_COMPARE_AND_SET}
+  end
+end
+return written
+""".encode()
+_SCRIPTS = {hashlib.sha1(script, usedforsecurity=False).hexdigest().encode(): script
+            for script in (_UPSERT, _INSERT_FIRST)}
+_UPSERT_SHA, _INSERT_FIRST_SHA = _SCRIPTS
 
 
 @contextmanager
@@ -162,6 +188,7 @@ class RedisStore(OnlineStore):
         self._writer: Redis | None = None
         self._decoded = DecodedRecords(_record, config.client_cache_entries)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._mostly_new = True  # the last batch written was mostly new keys
 
     def _redis(self) -> Redis:
         """The client that writes and deletes, in the running event loop."""
@@ -269,21 +296,27 @@ class RedisStore(OnlineStore):
 
         The record values and the whole ``EVALSHA`` commands, in the Redis protocol, are
         built by Arrow compute kernels; each command is a header and three slices of Arrow
-        buffers (keys, deadlines, values), all of a batch sent in one write.
+        buffers (keys, deadlines, values), all of a batch sent in one write. While most
+        rows of the last batch were new keys, the script tries ``SET NX`` first (a full
+        sync into an empty store); otherwise it compares first (a replay, an update).
         """
         prefix, synced = self._key_prefix(view), to_micros(synced_at)
         written, size = 0, self.capabilities.max_write_batch
         for start in range(0, rows.num_rows, size):
-            commands = self._packed_calls(prefix, synced, rows.slice(start, size))
+            batch = rows.slice(start, size)
+            script = _INSERT_FIRST_SHA if self._mostly_new else _UPSERT_SHA
+            commands = self._packed_calls(prefix, synced, batch, script)
             with _unavailable_on_error("write", view.name):
-                written += await self._run_packed(commands)
+                batch_written = await self._run_packed(commands)
+            self._mostly_new = batch_written * 2 >= batch.num_rows
+            written += batch_written
         self._forget()
         return WriteResult(written=written, skipped=rows.num_rows - written)
 
     def _packed_calls(
-        self, prefix: bytes, synced: int, rows: pa.RecordBatch
+        self, prefix: bytes, synced: int, rows: pa.RecordBatch, script: bytes = _UPSERT_SHA
     ) -> list[list[bytes | memoryview]]:
-        """The upsert-script calls of ``rows``, each as the protocol bytes to send."""
+        """The calls of the upsert script ``script`` (its SHA) on ``rows``, as protocol bytes."""
         key, event_ts, expires_at, payload = (rows.column(name) for name in ENCODED_COLUMNS)
         expires_ms = pc.divide(
             pc.subtract(expires_at, pc.if_else(pc.less(expires_at, 0), 999, 0)), 1_000)
@@ -300,7 +333,7 @@ class RedisStore(OnlineStore):
             count = end - start
             call: list[bytes | memoryview] = [
                 b"*%d\r\n$7\r\nEVALSHA\r\n$40\r\n%b\r\n$%d\r\n%d\r\n"
-                % (3 + 3 * count, _UPSERT_SHA.encode(), len(str(count)), count)]
+                % (3 + 3 * count, script, len(str(count)), count)]
             call += [data[offsets[start]:offsets[end]] for data, offsets in framed]
             calls.append(call)
         return calls
@@ -326,7 +359,8 @@ class RedisStore(OnlineStore):
                 raise failure
             if not missing_script:
                 return written
-            await client.script_load(_UPSERT)
+            for script in _SCRIPTS.values():
+                await client.script_load(script)
             pending = missing_script
         raise NoScriptError("the upsert script vanished twice while writing")
 
@@ -336,7 +370,7 @@ class RedisStore(OnlineStore):
         for _attempt in range(2):
             pipeline = self._redis().pipeline(transaction=False)
             for keys, arguments in pending:
-                pipeline.evalsha(_UPSERT_SHA, len(keys), *keys, *arguments)
+                pipeline.evalsha(_UPSERT_SHA.decode(), len(keys), *keys, *arguments)
             results = await pipeline.execute(raise_on_error=False)
             missing_script = []
             for call, result in zip(pending, results, strict=True):

@@ -5,7 +5,8 @@ into a store from a :class:`~groundwork.sync.state.SyncState`, hands them to the
 sync step, and records what the step did for each view (its watermark, row
 counts and outcome) back in the state; :func:`run_sync` is that run for one view.
 :func:`sync_with_spark` runs it with the one Spark job of
-:mod:`groundwork.sync.spark_job` for all the views as the step.
+:mod:`groundwork.sync.spark_job` for all the views as the step;
+:func:`sync_with_arrow` with the in-process engine of :mod:`groundwork.sync.arrow_job`.
 """
 
 from __future__ import annotations
@@ -13,15 +14,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-
-from pyspark.sql import SparkSession
+from typing import TYPE_CHECKING
 
 from groundwork.features.spec import ViewSpec
-from groundwork.sync import spark_job
 from groundwork.sync.config import StoreConfig
-from groundwork.sync.spark_job import PartitionProgress
 from groundwork.sync.state import SyncState, SyncStatus
 from groundwork.sync.writer import SyncReport
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from groundwork.sync.spark_job import PartitionProgress
+
+# Each engine is imported when it runs: the Arrow one never loads pyspark.
 
 SyncStep = Callable[[dt.datetime | None], SyncReport]
 """Syncs the rows at or after a watermark (``None``: every row) and reports what it did."""
@@ -96,6 +101,7 @@ def run_syncs(
             rows_written=report.rows_written, rows_skipped=report.rows_skipped,
             rows_failed=report.rows_failed,
             status=SyncStatus.SUCCEEDED if report.ok else SyncStatus.FAILED,
+            error=report.errors[0] if report.errors else None,
         )
     return [reports[view] for view in views]
 
@@ -131,10 +137,47 @@ def sync_with_spark(
         One report per view, in the order of ``views``.
     """
 
+    from groundwork.sync import spark_job
+
     def step(since: Mapping[str, dt.datetime | None]) -> Mapping[str, SyncReport]:
         return spark_job.sync_views(
             spark, views, config, default_path=default_path, since=since,
             partitions=partitions, batch_size=batch_size, progress=progress,
         )
+
+    return run_syncs(state, [view.name for view in views], store, step, full=full)
+
+
+def sync_with_arrow(
+    views: Sequence[ViewSpec],
+    config: StoreConfig,
+    state: SyncState,
+    *,
+    store: str,
+    default_path: Path,
+    full: bool = False,
+    writers: int | None = None,
+    batch_size: int | None = None,
+) -> list[SyncReport]:
+    """One sync run of ``views`` in this process (:func:`groundwork.sync.arrow_job.sync_views`).
+
+    Args:
+        views: The views; each one's ``source_path`` is its (local) feature table.
+        config: The target store.
+        state: Where the watermarks are read and the runs recorded.
+        store: Key of the store in the state (``primary:sqlite``).
+        default_path: The embedded store's file when its config names none.
+        full: Ignore the watermarks and re-sync everything.
+        writers: Concurrent writers per view; the engine's default when ``None``.
+        batch_size: Rows per write call; the store's maximum when ``None``.
+
+    Returns:
+        One report per view, in the order of ``views``.
+    """
+    from groundwork.sync import arrow_job
+
+    def step(since: Mapping[str, dt.datetime | None]) -> Mapping[str, SyncReport]:
+        return arrow_job.sync_views(views, config, default_path=default_path, since=since,
+                                    writers=writers, batch_size=batch_size)
 
     return run_syncs(state, [view.name for view in views], store, step, full=full)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as sql
 
@@ -55,6 +56,7 @@ def latest_per_entity(
 ) -> DataFrame:
     """Rows of the feature table at or after ``since``, the newest one per entity."""
     frame = spark.read.parquet(path).select(view.entity, EVENT_TS, *view.feature_names)
+    frame = frame.where(sql.col(EVENT_TS).isNotNull())
     if since is not None:
         frame = frame.where(sql.col(EVENT_TS) >= sql.lit(since))
     newest_first = Window.partitionBy(view.entity).orderBy(sql.col(EVENT_TS).desc())
@@ -210,7 +212,9 @@ def sync_views(
     since = since or {}
     asyncio.run(ensure_tables(views, config, default_path))
     count = partitions or spark.sparkContext.defaultParallelism
-    frames = [encoded_latest(spark, view, since.get(view.name)) for view in views]
+    frames, unreadable = _planned(spark, views, since)
+    if not frames:
+        return unreadable
     union = frames[0]
     for frame in frames[1:]:
         union = union.unionByName(frame)
@@ -222,7 +226,8 @@ def sync_views(
     spark.sparkContext.setJobGroup(group, f"sync {len(views)} view(s)")
     with _tracking(spark, group, count, progress):
         results = union.mapInArrow(writer, _REPORT_DDL).collect()
-    reports = {view.name: SyncReport(view=view.name) for view in views}
+    reports = {view.name: SyncReport(view=view.name) for view in views
+               if view.name not in unreadable}
     for result in results:
         reports[result.view].merge(SyncReport(
             view=result.view, rows_read=result.rows_read, rows_written=result.rows_written,
@@ -233,7 +238,30 @@ def sync_views(
     for name, report in reports.items():
         previous = since.get(name)
         report.watermark = (report.watermark or previous) if report.ok else previous
-    return reports
+    return {view.name: reports.get(view.name) or unreadable[view.name] for view in views}
+
+
+def _planned(spark: SparkSession, views: Sequence[ViewSpec],
+             since: Mapping[str, dt.datetime | None]
+             ) -> tuple[list[DataFrame], dict[str, SyncReport]]:
+    """Each readable view's plan, and a failed report for each view whose table is not.
+
+    A table Spark cannot read (missing, empty, a column absent) fails its view only.
+    """
+    frames: list[DataFrame] = []
+    unreadable: dict[str, SyncReport] = {}
+    for view in views:
+        watermark = since.get(view.name)
+        try:
+            frames.append(encoded_latest(spark, view, watermark))
+        except AnalysisException as error:
+            reason = (f"feature table of view {view.name!r} not found at {view.source_path}"
+                      if error.getCondition() == "PATH_NOT_FOUND" else
+                      f"feature table of view {view.name!r} at {view.source_path} cannot be "
+                      f"read: {str(error).splitlines()[0]}")
+            unreadable[view.name] = SyncReport(view=view.name, watermark=watermark,
+                                               errors=[reason])
+    return frames, unreadable
 
 
 def sync_view(

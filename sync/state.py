@@ -40,6 +40,7 @@ class SyncRun:
         rows_skipped: Rows not written because the store held a newer one.
         rows_failed: Rows that could not be written.
         status: Outcome of the run.
+        error: Why the run failed (its first error), if it did.
     """
 
     id: int
@@ -53,6 +54,7 @@ class SyncRun:
     rows_skipped: int
     rows_failed: int
     status: SyncStatus
+    error: str | None = None
 
 
 class SyncState(Protocol):
@@ -75,6 +77,7 @@ class SyncState(Protocol):
         rows_written: int = 0,
         rows_skipped: int = 0,
         rows_failed: int = 0,
+        error: str | None = None,
     ) -> SyncRun:
         """Record one run of ``view`` into ``store`` and return it."""
         ...

@@ -43,7 +43,7 @@ class SyncReport:
             attempt had already written here, since the retry finds them present.
         rows_failed: Rows whose batch failed after all retries.
         watermark: Largest ``event_ts`` among the rows handled, when none failed.
-        errors: One message per failed batch.
+        errors: One message per failed batch, or why the view could not be read at all.
     """
 
     view: str
@@ -56,8 +56,8 @@ class SyncReport:
 
     @property
     def ok(self) -> bool:
-        """True when no row failed."""
-        return self.rows_failed == 0
+        """True when no row failed and nothing else went wrong (a missing table)."""
+        return self.rows_failed == 0 and not self.errors
 
     def merge(self, other: SyncReport) -> None:
         """Add another partition's counts to this report."""

@@ -335,12 +335,14 @@ class Catalog:
         rows_written: int = 0,
         rows_skipped: int = 0,
         rows_failed: int = 0,
+        error: str | None = None,
     ) -> SyncRun:
         """See :meth:`SyncRunRepository.record`."""
         return self.sync_history.record(
             view=view, store=store, started_at=started_at, finished_at=finished_at,
             watermark=watermark, status=status, rows_read=rows_read,
-            rows_written=rows_written, rows_skipped=rows_skipped, rows_failed=rows_failed)
+            rows_written=rows_written, rows_skipped=rows_skipped, rows_failed=rows_failed,
+            error=error)
 
     def sync_runs(
         self, view: str | None = None, *, store: str | None = None, limit: int = 100

@@ -278,6 +278,7 @@ class SyncRunRow(Base):
     rows_skipped: Mapped[int] = mapped_column(BigInteger, default=0)
     rows_failed: Mapped[int] = mapped_column(BigInteger, default=0)
     status: Mapped[SyncStatus] = mapped_column(_string_enum(SyncStatus, "sync_status"))
+    error: Mapped[str | None] = mapped_column(String(1000))
 
 
 class LineageEdgeRow(Base):

@@ -16,6 +16,9 @@ from groundwork.catalog.store.models import SyncRunRow
 from groundwork.catalog.validation import require_positive, to_utc
 from groundwork.sync.state import SyncRun, SyncStatus
 
+MAX_ERROR_LENGTH = 1000
+"""Longest reason a failed run keeps (the column's size)."""
+
 
 class SyncRunRepository:
     """The ``sync_runs`` table.
@@ -40,6 +43,7 @@ class SyncRunRepository:
         rows_written: int = 0,
         rows_skipped: int = 0,
         rows_failed: int = 0,
+        error: str | None = None,
     ) -> SyncRun:
         """Record one sync run of ``view`` into ``store``.
 
@@ -55,6 +59,7 @@ class SyncRunRepository:
             rows_written: Rows written to the store.
             rows_skipped: Rows not written because the store held a newer one.
             rows_failed: Rows that could not be written.
+            error: Why the run failed; kept to its first :data:`MAX_ERROR_LENGTH` characters.
 
         Raises:
             InvalidInput: when a timestamp is naive.
@@ -70,6 +75,7 @@ class SyncRunRepository:
             rows_written=rows_written,
             rows_skipped=rows_skipped,
             rows_failed=rows_failed,
+            error=None if error is None else error[:MAX_ERROR_LENGTH],
         )
         with self._database.transaction() as session:
             session.add(row)
@@ -179,4 +185,5 @@ def _sync_run(row: SyncRunRow) -> SyncRun:
         rows_skipped=row.rows_skipped,
         rows_failed=row.rows_failed,
         status=row.status,
+        error=row.error,
     )

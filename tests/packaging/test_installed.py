@@ -56,9 +56,8 @@ def test_serving_installs_hold_neither_spark_nor_feast(
     result = run([environment.command("groundwork"), "sync"], cwd=environment.workdir,
                  check=False)
     assert result.returncode == 2
-    assert result.stderr.strip() == (
-        "error: groundwork sync needs the spark and feast extras: "
-        "pip install 'groundwork[spark,feast]'")
+    assert result.stderr.strip() == (  # sync's default engine needs pyarrow, not Spark
+        "error: groundwork sync needs the arrow extra: pip install 'groundwork[arrow]'")
     assert "Traceback" not in result.stdout + result.stderr
 
 

@@ -51,9 +51,11 @@ class MemoryState:
         rows_written: int = 0,
         rows_skipped: int = 0,
         rows_failed: int = 0,
+        error: str | None = None,
     ) -> SyncRun:
         run = SyncRun(len(self.runs) + 1, view, store, started_at, finished_at, watermark,
-                      rows_read, rows_written, rows_skipped, rows_failed, SyncStatus(status))
+                      rows_read, rows_written, rows_skipped, rows_failed, SyncStatus(status),
+                      error)
         self.runs.append(run)
         return run
 
