@@ -93,7 +93,8 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--baseline", type=Path, default=None,
                         help="another Groundwork checkout (e.g. a git worktree of an earlier "
                         "commit) served beside this one on the same data and loaded in the "
-                        "same interleaved rounds: before and after in one run")
+                        "same interleaved rounds: before and after in one run; it opens the "
+                        "same catalog, so it must know the catalog's schema revision")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     arguments = parser.parse_args(argv)
     if arguments.groundwork_db == arguments.feast_db:
@@ -151,10 +152,16 @@ def settings_for(arguments: argparse.Namespace, state_dir: Path) -> Settings:
 
 
 def groundwork_environment(settings: Settings, checkout: Path) -> dict[str, str]:
-    """Environment of Groundwork's child processes: the same state and store."""
+    """Environment of Groundwork's child processes: the same state and store.
+
+    The store's settings are those set here only, so a ``--baseline`` checkout whose
+    store settings have fewer fields reads them too.
+    """
+    store = orjson.dumps({"type": settings.store.type,
+                          **settings.store.model_dump(mode="json", exclude_unset=True)}).decode()
     return stack.child_environment(checkout.resolve(),
                                    GROUNDWORK_STATE_DIR=str(settings.state_dir.resolve()),
-                                   GROUNDWORK_STORE=settings.store.model_dump_json())
+                                   GROUNDWORK_STORE=store)
 
 
 def load_stores(console: Console, settings: Settings, directory: Path,
