@@ -115,7 +115,7 @@ def labelled_queries(descriptions: pa.Table, hotels: pa.Table, seed: int) -> lis
     """
     rows = _hotel_rows(descriptions, hotels)
     rng = np.random.default_rng(description_rng(seed).integers(0, 2**63))
-    out = []
+    out: list[LabelledQuery] = []
     for text, wish in QUERIES:
         by_city: dict[str, list[int]] = {}
         for row in rows:
