@@ -8,9 +8,11 @@ independently of the clusters, as a city does not decide what a hotel is like.
 
 For each library, in a forked child process so its memory is measured alone:
 
-- build time (all cores) and resident memory growth (RSS delta) of the index;
-- recall@10 against exact numpy search over the sample of queries, and query latency
-  p50/p99 in-process, one query at a time, one thread, each query timestamped, for a
+- build time (all cores; wall and process CPU) and resident memory growth (RSS delta)
+  of the index;
+- recall@10 against exact numpy search over the sample of queries, query latency
+  p50/p99 in-process and the median CPU time of a query (one query at a time, one
+  thread, each query timestamped; on a shared machine CPU is the figure to compare), for a
   sweep of the search breadth (``ef``); the table keeps the narrowest setting reaching
   ``--target`` recall;
 - filtered search by city with the library's own mechanism: faiss ``IDSelectorBitmap``,
@@ -197,14 +199,21 @@ def recall(found: list[np.ndarray], truth: np.ndarray) -> float:
 
 
 def timed(run: Callable[[np.ndarray], np.ndarray],
-          queries: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """The answers and the latency of each query in microseconds."""
-    found, latencies = [], np.empty(len(queries))
+          queries: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """The answers, and each query's latency and CPU time of this thread, in microseconds."""
+    found, latencies, cpu = [], np.empty(len(queries)), np.empty(len(queries))
     for position, query in enumerate(queries):
-        started = time.perf_counter_ns()
+        started, started_cpu = time.perf_counter_ns(), time.thread_time_ns()
         found.append(run(query))
         latencies[position] = (time.perf_counter_ns() - started) / 1_000
-    return found, latencies
+        cpu[position] = (time.thread_time_ns() - started_cpu) / 1_000
+    return found, latencies, cpu
+
+
+def figures(ef: int, score: float, latencies: np.ndarray, cpu: np.ndarray) -> dict[str, float]:
+    """One setting's recall, latency percentiles and median CPU time per query."""
+    return {"ef": ef, "recall": score, "p50_us": float(np.percentile(latencies, 50)),
+            "p99_us": float(np.percentile(latencies, 99)), "cpu_us": float(np.median(cpu))}
 
 
 def _at_ef(run: Search, ef: int, query: np.ndarray) -> np.ndarray:
@@ -221,11 +230,10 @@ def sweep(run: Callable[[np.ndarray, int], np.ndarray], sweep_ef: tuple[int, ...
           queries: np.ndarray, truth: np.ndarray, target: float) -> dict[str, float]:
     """The narrowest ef reaching the target recall (else the widest), with its figures."""
     for ef in sweep_ef:
-        found, latencies = timed(functools.partial(_at_ef, run, ef), queries)
+        found, latencies, cpu = timed(functools.partial(_at_ef, run, ef), queries)
         score = recall(found, truth)
         if score >= target or ef == sweep_ef[-1]:
-            return {"ef": ef, "recall": score, "p50_us": float(np.percentile(latencies, 50)),
-                    "p99_us": float(np.percentile(latencies, 99))}
+            return figures(ef, score, latencies, cpu)
     raise AssertionError("unreachable")
 
 
@@ -234,9 +242,10 @@ def measure(name: str, data: Data, target: float) -> dict[str, Any]:
     process = psutil.Process()
     ctypes.CDLL("libc.so.6").malloc_trim(0)  # the parent's freed heap would hide new memory
     before = process.memory_info().rss
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     search, filtered = LIBRARIES[name](data)
     result: dict[str, Any] = {"build_s": time.perf_counter() - started,
+                              "build_cpu_s": time.process_time() - started_cpu,
                               "rss_mb": (process.memory_info().rss - before) / 2**20}
     result["plain"] = sweep(search, EF_SWEEP, data.queries, data.truth, target)
     for city in CITIES:
@@ -257,10 +266,8 @@ def exact_city(data: Data) -> dict[str, dict[str, float]]:
             scores = subset @ query
             return ids[np.argpartition(-scores, K)[:K]]
 
-        found, latencies = timed(run, data.queries)
-        out[city] = {"ef": 0, "recall": recall(found, data.city_truth[city]),
-                     "p50_us": float(np.percentile(latencies, 50)),
-                     "p99_us": float(np.percentile(latencies, 99))}
+        found, latencies, cpu = timed(run, data.queries)
+        out[city] = figures(0, recall(found, data.city_truth[city]), latencies, cpu)
     return out
 
 
@@ -270,10 +277,11 @@ def child(name: str, data: Data, target: float, pipe: Any) -> None:
     pipe.close()
 
 
-def row(label: str, figures: dict[str, float]) -> str:
-    """One table cell group: ef, recall, p50 and p99 latency."""
-    return (f"{label:<7} ef={int(figures['ef']):>4} recall={figures['recall']:.3f} "
-            f"p50={figures['p50_us']:8.1f}us p99={figures['p99_us']:8.1f}us")
+def row(label: str, measured: dict[str, float]) -> str:
+    """One table cell group: ef, recall, p50 and p99 latency, CPU per query."""
+    return (f"{label:<7} ef={int(measured['ef']):>4} recall={measured['recall']:.3f} "
+            f"p50={measured['p50_us']:8.1f}us p99={measured['p99_us']:8.1f}us "
+            f"cpu={measured['cpu_us']:8.1f}us")
 
 
 def main() -> None:
@@ -301,14 +309,15 @@ def main() -> None:
         process.start()
         result = receive.recv()
         process.join()
-        print(f"\n{name}: build {result['build_s']:.1f} s, memory +{result['rss_mb']:.0f} MB",
+        print(f"\n{name}: build {result['build_s']:.1f} s ({result['build_cpu_s']:.1f} s CPU), "
+              f"memory +{result['rss_mb']:.0f} MB",
               flush=True)
         print("  " + row("all", result["plain"]))
         for city, share in CITIES.items():
             print("  " + row(f"{share:.0%}", result[city]))
     print("\nexact numpy over the city's vectors only:")
-    for city, figures in exact_city(data).items():
-        print("  " + row(f"{CITIES[city]:.0%}", figures))
+    for city, measured in exact_city(data).items():
+        print("  " + row(f"{CITIES[city]:.0%}", measured))
 
 
 if __name__ == "__main__":
