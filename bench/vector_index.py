@@ -46,8 +46,8 @@ LATENT = 48
 CITIES = {"small": 0.01, "large": 0.10}  # city label -> share of the vectors
 M = 16  # graph degree, the same for the three libraries
 EF_CONSTRUCTION = 128
-EF_SWEEP = (16, 32, 64, 128, 256, 512)
-FILTER_EF_SWEEP = (64, 128, 256, 512, 1024)
+EF_SWEEP = (16, 32, 64, 128, 256, 512, 1024)
+FILTER_EF_SWEEP = (64, 128, 256, 512, 1024, 2048)
 
 Search = Callable[[np.ndarray, int], np.ndarray]  # (query, ef) -> ids of the top K
 FilteredSearch = Callable[[np.ndarray, int, str], np.ndarray]  # (query, ef, city) -> ids
