@@ -1,6 +1,7 @@
 """Deterministic travel sample data: cities, hotels, users, prices and bookings.
 
-:func:`generate` writes five Parquet datasets into a raw-data directory. The same
+:func:`generate` writes six Parquet datasets into a raw-data directory, the hotels'
+generated descriptions (:mod:`groundwork.features.sample_descriptions`) among them. The same
 ``as_of``, ``scale`` and ``seed`` always give identical files. Timestamps are UTC
 with microsecond precision (Spark rejects nanosecond timestamps in Parquet).
 
@@ -32,6 +33,7 @@ from groundwork.features.sample_activity import (
     bookings_table,
     prices_table,
 )
+from groundwork.features.sample_descriptions import hotel_descriptions
 from groundwork.features.sample_places import (
     AMENITIES,
     AMENITY_BASE_CHANCE,
@@ -78,8 +80,9 @@ def generate(
     """Write the travel sample datasets as Parquet files into ``raw_dir``.
 
     Args:
-        raw_dir: Directory to write ``cities``, ``hotels``, ``users``, ``prices`` and
-            ``bookings`` (``<name>.parquet``) into; created when missing.
+        raw_dir: Directory to write ``cities``, ``hotels``, ``hotel_descriptions``,
+            ``users``, ``prices`` and ``bookings`` (``<name>.parquet``) into; created
+            when missing.
         as_of: The present of the sample world: bookings cover the two years
             before it, prices the 90 days starting at its (UTC) date. A naive
             datetime is taken as UTC.
@@ -104,6 +107,7 @@ def generate(
     tables = {
         "cities": _cities_table(),
         "hotels": hotels_table,
+        "hotel_descriptions": hotel_descriptions(hotels_table, seed),
         "users": _users_table(user_rng, users, as_of_micros),
         "prices": prices_table(price_rng, hotels, as_of_micros, stalled=stalled),
         "bookings": bookings_table(
@@ -120,6 +124,17 @@ def generate(
         counts[name] = table.num_rows
         report(f"{name}: {table.num_rows:,} rows")
     return counts
+
+
+def hotels(*, scale: float = 1.0, seed: int = DEFAULT_SEED) -> pa.Table:
+    """The ``hotels`` dataset alone, identical to the one :func:`generate` writes.
+
+    Args:
+        scale: As for :func:`generate`.
+        seed: As for :func:`generate`.
+    """
+    hotel_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(4)[0])
+    return _hotels_table(hotel_rng, _hotel_arrays(hotel_rng, _row_count("hotels", scale)))
 
 
 def _ignore(message: str) -> None:

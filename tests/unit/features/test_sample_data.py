@@ -14,7 +14,7 @@ import pytest
 from groundwork.features.sample_data import STALLED_CITIES, generate
 
 AS_OF = dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC)
-DATASETS = ("cities", "hotels", "users", "prices", "bookings")
+DATASETS = ("cities", "hotels", "hotel_descriptions", "users", "prices", "bookings")
 MICROS_UTC = pa.timestamp("us", tz="UTC")
 
 
@@ -50,10 +50,12 @@ def test_row_counts_scale(tmp_path: Path) -> None:
     small = generate(tmp_path / "small", as_of=AS_OF, scale=0.01)
     double = generate(tmp_path / "double", as_of=AS_OF, scale=0.02)
     assert small == {
-        "cities": 40, "hotels": 50, "users": 200, "prices": 50 * 90, "bookings": 10_000,
+        "cities": 40, "hotels": 50, "hotel_descriptions": 50, "users": 200, "prices": 50 * 90,
+        "bookings": 10_000,
     }
     assert double == {
-        "cities": 40, "hotels": 100, "users": 400, "prices": 100 * 90, "bookings": 20_000,
+        "cities": 40, "hotels": 100, "hotel_descriptions": 100, "users": 400,
+        "prices": 100 * 90, "bookings": 20_000,
     }
     for dataset, rows in double.items():
         assert read(tmp_path / "double", dataset).num_rows == rows
