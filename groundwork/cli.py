@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -328,12 +329,26 @@ def main(args: list[str] | None = None) -> None:
         _fail_missing_extra(error)
     except GroundworkError as error:
         _fail(error.message)
+    except ValidationError as error:
+        if error.title != Settings.__name__:
+            raise
+        _fail(invalid_setting(error))
     except ModuleNotFoundError as error:
         command = " ".join(["groundwork", *arguments[:1]])
         missing = from_import_error(error, command)
         if missing is None:
             raise
         _fail_missing_extra(missing)
+
+
+def invalid_setting(error: ValidationError) -> str:
+    """One line naming the first ``GROUNDWORK_*`` setting that does not validate, and why."""
+    problem = error.errors(include_url=False, include_input=False)[0]
+    location = [str(part) for part in problem["loc"]]
+    if not location:
+        return f"invalid settings: {problem['msg']}"
+    where = f" ({'.'.join(location[1:])})" if len(location) > 1 else ""
+    return f"invalid setting GROUNDWORK_{location[0].upper()}{where}: {problem['msg']}"
 
 
 def _first(error: BaseException, kind: type[E]) -> E | None:
