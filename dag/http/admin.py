@@ -8,6 +8,7 @@ functions that FastAPI runs in its thread pool, off the event loop.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Coroutine, Mapping
@@ -370,5 +371,10 @@ def lineage(request: Request, endpoint: NamePath,
 
 @router.get("/sync-runs")
 def sync_runs(request: Request, view: TextQuery = None) -> Response:
-    """Recent sync runs (watermarks and row counts per view and store)."""
-    return _json(_catalog(request).sync_runs(view))
+    """Recent sync runs (watermarks and row counts per view and store).
+
+    Why a run failed is not answered here: the reason names paths and driver text,
+    which stay in the catalog and the sync's log; a failed run's status says it failed.
+    """
+    return _json([dataclasses.replace(run, error=None)
+                  for run in _catalog(request).sync_runs(view)])

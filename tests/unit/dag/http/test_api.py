@@ -16,6 +16,7 @@ from groundwork.catalog.store import Catalog
 from groundwork.features.registry import load_view_specs
 from groundwork.server import build_app
 from groundwork.settings import Settings
+from groundwork.sync.state import SyncStatus
 from tests.support.demo_state import prices, seed_store
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -331,3 +332,23 @@ def test_offers_answer_for_the_caller_only_with_a_bound_token(client: TestClient
                                                               tokens: dict[str, str]) -> None:
     assert search(client, tokens["bound"], user_id=42).status_code == 200
     assert_error(search(client, tokens["bound"], user_id=43), 403, "access_denied")
+
+
+def test_sync_runs_say_a_run_failed_but_not_the_paths_of_why(
+    client: TestClient, state: tuple[Settings, dict[str, str]]
+) -> None:
+    catalog = Catalog(state[0].resolved_catalog_url)
+    try:
+        catalog.grant("admin", Privilege.MANAGE, ObjectType.CATALOG, "*")
+        token = catalog.issue_token("admin").token
+        catalog.record_sync_run(
+            view="user_profile", store="primary:sqlite", started_at=NOW, finished_at=NOW,
+            watermark=None, status=SyncStatus.FAILED,
+            error="feature table of view 'user_profile' not found at /srv/secret/tables")
+    finally:
+        catalog.dispose()
+    response = client.get("/v1/admin/sync-runs", headers=auth(token))
+    assert response.status_code == 200
+    failed = [run for run in response.json() if run["status"] == "failed"]
+    assert failed and all(run["error"] is None for run in failed)
+    assert "/srv/secret" not in response.text
